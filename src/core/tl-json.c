@@ -7,50 +7,240 @@
 #include "tl-json.h"
 #include "tl-event.h"
 
+#include <math.h>
 #include <string.h>
 
-/* Measures nesting before json-glib sees the text: its parser recurses, so a
- * hostile frame of a million '[' must never reach it. */
-static gboolean
-depth_within (const char *data,
-              gsize       length,
-              guint       max)
+/* json-glib 1.6 parses with GScanner, which accepts single quotes, comments,
+ * leading zeros and trailing garbage, wraps integers past 64 bits to -1, and
+ * recurses once per nesting level. So every frame is first checked here
+ * against the RFC 8259 grammar in one pass, with the nesting limit, before
+ * json-glib sees it. */
+typedef enum
 {
-  guint depth = 0;
-  gboolean in_string = FALSE;
+  SYNTAX_OK,
+  SYNTAX_ERROR,
+  SYNTAX_TOO_DEEP,
+  SYNTAX_RANGE,
+} SyntaxResult;
 
-  for (gsize i = 0; i < length; i++)
+typedef struct
+{
+  const char *p;
+  const char *end;
+  guint       depth;
+  guint       max_depth;
+} Scanner;
+
+static void
+skip_ws (Scanner *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static SyntaxResult
+scan_string (Scanner *s)
+{
+  /* s->p is on the opening quote. UTF-8 was validated beforehand. */
+  for (s->p++; s->p < s->end; s->p++)
     {
-      char c = data[i];
+      guchar c = (guchar) *s->p;
 
-      if (in_string)
+      if (c == '"')
         {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
+          s->p++;
+          return SYNTAX_OK;
         }
-      switch (c)
+      if (c < 0x20)
+        return SYNTAX_ERROR;
+      if (c == '\\')
         {
-        case '"':
-          in_string = TRUE;
-          break;
-        case '{':
-        case '[':
-          if (++depth > max)
-            return FALSE;
-          break;
-        case '}':
-        case ']':
-          if (depth > 0)
-            depth--;
-          break;
-        default:
-          break;
+          if (++s->p >= s->end)
+            return SYNTAX_ERROR;
+          switch (*s->p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              break;
+            case 'u':
+              if (s->end - s->p < 5)
+                return SYNTAX_ERROR;
+              for (int i = 1; i <= 4; i++)
+                if (!g_ascii_isxdigit (s->p[i]))
+                  return SYNTAX_ERROR;
+              s->p += 4;
+              break;
+            default:
+              return SYNTAX_ERROR;
+            }
         }
     }
-  return TRUE;
+  return SYNTAX_ERROR;
+}
+
+static SyntaxResult
+scan_number (Scanner *s)
+{
+  const char *start = s->p;
+  const char *digits;
+  gboolean integer = TRUE;
+
+  if (*s->p == '-')
+    s->p++;
+  digits = s->p;
+  if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+    return SYNTAX_ERROR;
+  if (*s->p == '0')
+    s->p++;
+  else
+    while (s->p < s->end && g_ascii_isdigit (*s->p))
+      s->p++;
+  if (s->p < s->end && *s->p == '.')
+    {
+      integer = FALSE;
+      if (++s->p >= s->end || !g_ascii_isdigit (*s->p))
+        return SYNTAX_ERROR;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      integer = FALSE;
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+        return SYNTAX_ERROR;
+      while (s->p < s->end && g_ascii_isdigit (*s->p))
+        s->p++;
+    }
+
+  if (integer)
+    {
+      /* Integers beyond 64 bits would silently become another number. */
+      gsize n = s->p - digits;
+
+      if (n > 19)
+        return SYNTAX_RANGE;
+      if (n == 19)
+        {
+          const char *limit = *start == '-' ? "9223372036854775808" : "9223372036854775807";
+
+          if (memcmp (digits, limit, 19) > 0)
+            return SYNTAX_RANGE;
+        }
+    }
+  else
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE * 4];
+      gsize n = MIN ((gsize) (s->p - start), sizeof buf - 1);
+      double value;
+
+      memcpy (buf, start, n);
+      buf[n] = '\0';
+      value = g_ascii_strtod (buf, NULL);
+      if (isinf (value))
+        return SYNTAX_RANGE;
+    }
+  return SYNTAX_OK;
+}
+
+static SyntaxResult
+scan_literal (Scanner    *s,
+              const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (s->end - s->p) < n || memcmp (s->p, word, n) != 0)
+    return SYNTAX_ERROR;
+  s->p += n;
+  return SYNTAX_OK;
+}
+
+static SyntaxResult scan_value (Scanner *s);
+
+static SyntaxResult
+scan_container (Scanner *s,
+                char     close)
+{
+  SyntaxResult r;
+
+  if (++s->depth > s->max_depth)
+    return SYNTAX_TOO_DEEP;
+  s->p++;
+  skip_ws (s);
+  if (s->p < s->end && *s->p == close)
+    {
+      s->p++;
+      s->depth--;
+      return SYNTAX_OK;
+    }
+  for (;;)
+    {
+      if (close == '}')
+        {
+          if (s->p >= s->end || *s->p != '"')
+            return SYNTAX_ERROR;
+          if ((r = scan_string (s)) != SYNTAX_OK)
+            return r;
+          skip_ws (s);
+          if (s->p >= s->end || *s->p != ':')
+            return SYNTAX_ERROR;
+          s->p++;
+        }
+      if ((r = scan_value (s)) != SYNTAX_OK)
+        return r;
+      skip_ws (s);
+      if (s->p >= s->end)
+        return SYNTAX_ERROR;
+      if (*s->p == close)
+        {
+          s->p++;
+          s->depth--;
+          return SYNTAX_OK;
+        }
+      if (*s->p != ',')
+        return SYNTAX_ERROR;
+      s->p++;
+      skip_ws (s);
+    }
+}
+
+static SyntaxResult
+scan_value (Scanner *s)
+{
+  skip_ws (s);
+  if (s->p >= s->end)
+    return SYNTAX_ERROR;
+  switch (*s->p)
+    {
+    case '{': return scan_container (s, '}');
+    case '[': return scan_container (s, ']');
+    case '"': return scan_string (s);
+    case 't': return scan_literal (s, "true");
+    case 'f': return scan_literal (s, "false");
+    case 'n': return scan_literal (s, "null");
+    default: return scan_number (s);
+    }
+}
+
+/* Containers recurse, but never more than max_depth levels. */
+static SyntaxResult
+check_syntax (const char *data,
+              gsize       length,
+              guint       max_depth,
+              gsize      *offset)
+{
+  Scanner s = { data, data + length, 0, max_depth };
+  SyntaxResult r = scan_value (&s);
+
+  if (r == SYNTAX_OK)
+    {
+      skip_ws (&s);
+      if (s.p != s.end)
+        r = SYNTAX_ERROR;
+    }
+  *offset = s.p - data;
+  return r;
 }
 
 JsonNode *
@@ -62,6 +252,7 @@ tl_json_decode_frame (const char *data,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
   JsonNode *type;
+  gsize offset = 0;
 
   if (length > TL_FRAME_MAX_SIZE)
     {
@@ -76,10 +267,23 @@ tl_json_decode_frame (const char *data,
                            "frame is not valid UTF-8");
       return NULL;
     }
-  if (!depth_within (data, length, TL_FRAME_MAX_DEPTH))
+  switch (check_syntax (data, length, TL_FRAME_MAX_DEPTH, &offset))
     {
+    case SYNTAX_OK:
+      break;
+    case SYNTAX_TOO_DEEP:
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_TOO_DEEP,
                    "frame nests deeper than %d levels", TL_FRAME_MAX_DEPTH);
+      return NULL;
+    case SYNTAX_RANGE:
+      g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_MALFORMED,
+                   "frame is not valid JSON: number out of range at byte %" G_GSIZE_FORMAT,
+                   offset);
+      return NULL;
+    case SYNTAX_ERROR:
+    default:
+      g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_MALFORMED,
+                   "frame is not valid JSON: syntax error at byte %" G_GSIZE_FORMAT, offset);
       return NULL;
     }
 
