@@ -22,9 +22,16 @@ void            tl_conversation_set_receipt       (TlConversation             *s
                                                    const char                 *user_id,
                                                    const char                 *message_id);
 void            tl_conversation_clear_receipts    (TlConversation             *self);
+/* @now is a monotonic time in µs; typing expires on its own later. */
 gboolean        tl_conversation_set_typing        (TlConversation             *self,
                                                    const char                 *user_id,
-                                                   gboolean                    typing);
+                                                   gboolean                    typing,
+                                                   gint64                      now);
+/* Drops users whose last isTyping:true is at or before @cutoff; returns the
+ * oldest remaining time, or G_MAXINT64. */
+gint64          tl_conversation_expire_typing     (TlConversation             *self,
+                                                   gint64                      cutoff);
+gboolean        tl_conversation_has_typing        (TlConversation             *self);
 void            tl_conversation_clear_typing      (TlConversation             *self);
 gboolean        tl_conversation_set_presence      (TlConversation             *self,
                                                    const char                 *user_id,

@@ -30,6 +30,7 @@ struct _TlConversation
   guint         n_untimed;
 
   GPtrArray    *typing;           /* sorted ids, NULL-terminated */
+  GHashTable   *typing_since;     /* id → monotonic µs of the last isTyping:true */
   GHashTable   *receipts;         /* user id → message id */
 
   /* The sidebar key as last placed; only changed through update_sort_key(),
@@ -74,6 +75,7 @@ tl_conversation_finalize (GObject *object)
   g_clear_pointer (&self->metadata, json_node_unref);
   g_clear_object (&self->messages);
   g_clear_pointer (&self->typing, g_ptr_array_unref);
+  g_clear_pointer (&self->typing_since, g_hash_table_unref);
   g_clear_pointer (&self->receipts, g_hash_table_unref);
   g_free (self->sort_key_text);
 
@@ -138,6 +140,7 @@ tl_conversation_init (TlConversation *self)
   self->messages = tl_sorted_list_new (TL_TYPE_MESSAGE, tl_message_compare, NULL);
   self->typing = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->typing, NULL);
+  self->typing_since = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -302,10 +305,16 @@ typing_find (TlConversation *self,
 gboolean
 tl_conversation_set_typing (TlConversation *self,
                             const char     *user_id,
-                            gboolean        typing)
+                            gboolean        typing,
+                            gint64          now)
 {
   guint position;
   gboolean found = typing_find (self, user_id, &position);
+
+  if (typing)
+    g_hash_table_replace (self->typing_since, g_strdup (user_id), g_memdup2 (&now, sizeof now));
+  else
+    g_hash_table_remove (self->typing_since, user_id);
 
   if (found == typing)
     return FALSE;
@@ -317,9 +326,46 @@ tl_conversation_set_typing (TlConversation *self,
   return TRUE;
 }
 
+gint64
+tl_conversation_expire_typing (TlConversation *self,
+                               gint64          cutoff)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 oldest = G_MAXINT64;
+  gboolean changed = FALSE;
+
+  g_hash_table_iter_init (&iter, self->typing_since);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 since = *(gint64 *) value;
+      guint position;
+
+      if (since > cutoff)
+        {
+          oldest = MIN (oldest, since);
+          continue;
+        }
+      if (typing_find (self, key, &position))
+        g_ptr_array_remove_index (self->typing, position);
+      g_hash_table_iter_remove (&iter);
+      changed = TRUE;
+    }
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING]);
+  return oldest;
+}
+
+gboolean
+tl_conversation_has_typing (TlConversation *self)
+{
+  return self->typing->len > 1;
+}
+
 void
 tl_conversation_clear_typing (TlConversation *self)
 {
+  g_hash_table_remove_all (self->typing_since);
   if (self->typing->len == 1)
     return;
   g_ptr_array_remove_range (self->typing, 0, self->typing->len - 1);

@@ -29,6 +29,7 @@ typedef struct
   const char *end;
   guint       depth;
   guint       max_depth;
+  GArray     *nul_escapes;   /* offsets of "\u0000", allocated when one is seen */
 } Scanner;
 
 static void
@@ -67,6 +68,14 @@ scan_string (Scanner *s)
               for (int i = 1; i <= 4; i++)
                 if (!g_ascii_isxdigit (s->p[i]))
                   return SYNTAX_ERROR;
+              if (memcmp (s->p + 1, "0000", 4) == 0)
+                {
+                  const char *at = s->p - 1;
+
+                  if (s->nul_escapes == NULL)
+                    s->nul_escapes = g_array_new (FALSE, FALSE, sizeof (const char *));
+                  g_array_append_val (s->nul_escapes, at);
+                }
               s->p += 4;
               break;
             default:
@@ -225,12 +234,13 @@ scan_value (Scanner *s)
 
 /* Containers recurse, but never more than max_depth levels. */
 static SyntaxResult
-check_syntax (const char *data,
-              gsize       length,
-              guint       max_depth,
-              gsize      *offset)
+check_syntax (const char  *data,
+              gsize        length,
+              guint        max_depth,
+              gsize       *offset,
+              GArray     **nul_escapes)
 {
-  Scanner s = { data, data + length, 0, max_depth };
+  Scanner s = { data, data + length, 0, max_depth, NULL };
   SyntaxResult r = scan_value (&s);
 
   if (r == SYNTAX_OK)
@@ -240,7 +250,23 @@ check_syntax (const char *data,
         r = SYNTAX_ERROR;
     }
   *offset = s.p - data;
+  *nul_escapes = s.nul_escapes;
   return r;
+}
+
+/* json-glib hands strings out as C strings, which would end at U+0000 and
+ * silently lose the rest. The escape is swapped for U+FFFD, the replacement
+ * character, which has the same six-byte escape. */
+static char *
+replace_nul_escapes (const char *data,
+                     gsize       length,
+                     GArray     *nul_escapes)
+{
+  char *copy = g_memdup2 (data, length);
+
+  for (guint i = 0; i < nul_escapes->len; i++)
+    memcpy (copy + (g_array_index (nul_escapes, const char *, i) - data), "\\uFFFD", 6);
+  return copy;
 }
 
 JsonNode *
@@ -250,6 +276,8 @@ tl_json_decode_frame (const char *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) nul_escapes = NULL;
+  g_autofree char *replaced = NULL;
   JsonNode *root;
   JsonNode *type;
   gsize offset = 0;
@@ -267,7 +295,7 @@ tl_json_decode_frame (const char *data,
                            "frame is not valid UTF-8");
       return NULL;
     }
-  switch (check_syntax (data, length, TL_FRAME_MAX_DEPTH, &offset))
+  switch (check_syntax (data, length, TL_FRAME_MAX_DEPTH, &offset, &nul_escapes))
     {
     case SYNTAX_OK:
       break;
@@ -286,6 +314,9 @@ tl_json_decode_frame (const char *data,
                    "frame is not valid JSON: syntax error at byte %" G_GSIZE_FORMAT, offset);
       return NULL;
     }
+
+  if (nul_escapes != NULL)
+    data = replaced = replace_nul_escapes (data, length, nul_escapes);
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))

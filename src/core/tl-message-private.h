@@ -6,6 +6,7 @@
 
 #include "tl-message.h"
 #include "tl-event.h"
+#include "tl-part.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +27,20 @@ gboolean   tl_message_get_created_ts    (TlMessage             *self,
                                          TlTimestamp           *out);
 void       tl_message_write_json        (TlMessage             *self,
                                          GString               *out);
+
+/* For streams. */
+GPtrArray *tl_message_ensure_parts      (TlMessage             *self);
+void       tl_message_add_part          (TlMessage             *self,
+                                         TlPart                *part);
+void       tl_message_set_status        (TlMessage             *self,
+                                         const char            *status);
+void       tl_message_set_role          (TlMessage             *self,
+                                         const char            *role);
+void       tl_message_set_author        (TlMessage             *self,
+                                         JsonNode              *author);
+void       tl_message_merge_metadata    (TlMessage             *self,
+                                         JsonObject            *metadata);
+void       tl_message_set_error_text    (TlMessage             *self,
+                                         const char            *error_text);
 
 G_END_DECLS

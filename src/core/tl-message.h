@@ -20,9 +20,14 @@ const char *tl_message_get_created_at      (TlMessage *self);
 const char *tl_message_get_updated_at      (TlMessage *self);
 const char *tl_message_get_edited_at       (TlMessage *self);
 /* Compact JSON of the verbatim values, or NULL when absent. */
-const char *tl_message_get_parts_json      (TlMessage *self);
+char       *tl_message_dup_parts_json      (TlMessage *self);
 const char *tl_message_get_metadata_json   (TlMessage *self);
 const char *tl_message_get_author_json     (TlMessage *self);
+/* TlPart objects (created on first call), or NULL when the message has no
+ * parts. notify::parts when the list changes; TlPart notifies its own text. */
+GPtrArray  *tl_message_get_parts           (TlMessage *self);
+/* Why a streamed reply failed (the error chunk's errorText), if it did. */
+const char *tl_message_get_error_text      (TlMessage *self);
 
 /* Thread order: createdAt as an instant, ties by id in byte order; messages
  * without createdAt after all others, in the order they were first received. */

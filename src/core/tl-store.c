@@ -16,6 +16,7 @@
 #include "tl-message-private.h"
 #include "tl-snapshot.h"
 #include "tl-sorted-list.h"
+#include "tl-stream.h"
 
 #include <string.h>
 
@@ -47,7 +48,20 @@ struct _TlStore
 
   TlSnapshot   *snapshot;
   GArray       *held;             /* HeldEvent */
+
+  GHashTable   *streams;          /* message id → TlStream, not over yet */
+  GHashTable   *ended_streams;    /* message ids whose stream is over for good */
+  GHashTable   *typing;           /* set of TlConversation* with someone typing */
+  TlClockFunc   clock;
+  gpointer      clock_data;
 };
+
+enum {
+  SIGNAL_STREAM_GAP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -78,6 +92,9 @@ tl_store_finalize (GObject *object)
 
   g_clear_pointer (&self->snapshot, tl_snapshot_free);
   g_clear_pointer (&self->held, g_array_unref);
+  g_clear_pointer (&self->streams, g_hash_table_unref);
+  g_clear_pointer (&self->ended_streams, g_hash_table_unref);
+  g_clear_pointer (&self->typing, g_hash_table_unref);
   g_clear_pointer (&self->batched_lists, g_hash_table_unref);
   g_clear_pointer (&self->messages, g_hash_table_unref);
   g_clear_pointer (&self->participation, g_hash_table_unref);
@@ -161,6 +178,18 @@ tl_store_class_init (TlStoreClass *klass)
   properties[PROP_SEQ] = g_param_spec_int64 ("seq", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_IN_SNAPSHOT] = g_param_spec_boolean ("in-snapshot", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A stream got a chunk ahead of a gap; the connection asks the server for
+   * the message if the gap is still there a moment later. */
+  signals[SIGNAL_STREAM_GAP] =
+    g_signal_new ("stream-gap", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static gint64
+monotonic_clock (gpointer user_data)
+{
+  return g_get_monotonic_time ();
 }
 
 static void
@@ -176,6 +205,11 @@ tl_store_init (TlStore *self)
   self->batched_lists = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (self->held, clear_held);
+  self->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) tl_stream_free);
+  self->ended_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->typing = g_hash_table_new (NULL, NULL);
+  self->clock = monotonic_clock;
 }
 
 TlStore *
@@ -505,6 +539,16 @@ apply_message (TlStore               *self,
 }
 
 static void
+end_stream (TlStore    *self,
+            const char *message_id)
+{
+  if (g_hash_table_contains (self->ended_streams, message_id))
+    return;
+  g_hash_table_remove (self->streams, message_id);
+  g_hash_table_add (self->ended_streams, g_strdup (message_id));
+}
+
+static void
 remove_message (TlStore    *self,
                 const char *id)
 {
@@ -512,6 +556,9 @@ remove_message (TlStore    *self,
   g_autoptr(TlMessage) held = NULL;
   TlConversation *conversation;
 
+  /* Over for good, even for an id not seen yet: a late chunk must not
+   * bring the message back. */
+  end_stream (self, id);
   if (message == NULL)
     return;
 
@@ -552,12 +599,16 @@ drop_conversation (TlStore        *self,
     {
       TlMessage *message = tl_sorted_list_peek (TL_SORTED_LIST (messages), i);
 
+      if (g_strcmp0 (tl_message_get_status (message), "streaming") == 0 ||
+          g_hash_table_contains (self->streams, tl_message_get_id (message)))
+        end_stream (self, tl_message_get_id (message));
       g_hash_table_remove (self->messages, tl_message_get_id (message));
     }
   /* Empty the model too, so a view still bound to it shows nothing stale. */
   tl_sorted_list_remove_all (touch (self, TL_SORTED_LIST (messages)));
   tl_conversation_reset_untimed (conversation, 0);
   tl_conversation_clear_typing (conversation);
+  g_hash_table_remove (self->typing, conversation);
   participation_update (self, conversation, FALSE);
   if (from_sidebar && !tl_sorted_list_remove (touch (self, self->sidebar), conversation))
     g_assert_not_reached ();
@@ -569,9 +620,20 @@ remove_conversation (TlStore    *self,
                      const char *id)
 {
   TlConversation *conversation;
+  g_autoptr(GPtrArray) ended = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer value;
 
   if (g_strcmp0 (self->active_conversation_id, id) == 0)
     tl_store_set_active_conversation_id (self, NULL);
+
+  /* Streams announced only by their chunks' envelopes end with it too. */
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (tl_stream_get_conversation_id (value), id) == 0)
+      g_ptr_array_add (ended, g_strdup (tl_stream_get_message_id (value)));
+  for (guint i = 0; i < ended->len; i++)
+    end_stream (self, ended->pdata[i]);
 
   conversation = g_hash_table_lookup (self->conversations, id);
   if (conversation != NULL)
@@ -599,8 +661,243 @@ apply_typing (TlStore       *self,
 {
   TlConversation *conversation = g_hash_table_lookup (self->conversations, event->conversation_id);
 
-  if (conversation != NULL)
-    tl_conversation_set_typing (conversation, event->user_id, event->flag);
+  if (conversation == NULL)
+    return;
+  tl_conversation_set_typing (conversation, event->user_id, event->flag,
+                              self->clock (self->clock_data));
+  if (tl_conversation_has_typing (conversation))
+    g_hash_table_add (self->typing, conversation);
+  else
+    g_hash_table_remove (self->typing, conversation);
+}
+
+void
+tl_store_set_clock (TlStore     *self,
+                    TlClockFunc  clock,
+                    gpointer     user_data)
+{
+  g_return_if_fail (TL_IS_STORE (self));
+
+  self->clock = clock ? clock : monotonic_clock;
+  self->clock_data = user_data;
+}
+
+gint64
+tl_store_expire_typing (TlStore *self)
+{
+  gint64 now, oldest = G_MAXINT64;
+  GHashTableIter iter;
+  gpointer conversation;
+
+  g_return_val_if_fail (TL_IS_STORE (self), -1);
+
+  now = self->clock (self->clock_data);
+  g_hash_table_iter_init (&iter, self->typing);
+  while (g_hash_table_iter_next (&iter, &conversation, NULL))
+    {
+      oldest = MIN (oldest, tl_conversation_expire_typing (conversation, now - TL_TYPING_TIMEOUT_US));
+      if (!tl_conversation_has_typing (conversation))
+        g_hash_table_iter_remove (&iter);
+    }
+  return oldest == G_MAXINT64 ? -1 : oldest + TL_TYPING_TIMEOUT_US;
+}
+
+void
+tl_store_clear_typing (TlStore *self)
+{
+  GHashTableIter iter;
+  gpointer conversation;
+
+  g_return_if_fail (TL_IS_STORE (self));
+
+  g_hash_table_iter_init (&iter, self->typing);
+  while (g_hash_table_iter_next (&iter, &conversation, NULL))
+    tl_conversation_clear_typing (conversation);
+  g_hash_table_remove_all (self->typing);
+}
+
+/* Streams */
+
+static TlStream *
+lookup_stream (TlStore    *self,
+               const char *message_id,
+               gboolean    create)
+{
+  TlStream *stream = g_hash_table_lookup (self->streams, message_id);
+
+  if (stream == NULL && create && !g_hash_table_contains (self->ended_streams, message_id))
+    {
+      stream = tl_stream_new (message_id);
+      g_hash_table_insert (self->streams, (gpointer) tl_stream_get_message_id (stream), stream);
+    }
+  return stream;
+}
+
+/* Applies one chunk that is next in its stream's order. */
+static gboolean
+apply_chunk_now (TlStore  *self,
+                 TlStream *stream,
+                 TlEvent  *event,
+                 GError  **error)
+{
+  TlMessage *message;
+  g_autofree char *message_id = g_strdup (tl_stream_get_message_id (stream));
+
+  if (!tl_stream_validate_chunk (event->chunk, event->chunk_type, error))
+    return FALSE;
+
+  message = g_hash_table_lookup (self->messages, message_id);
+  if (message == NULL)
+    {
+      TlMessageRecord record = {
+        .id = message_id,
+        .conversation_id = event->conversation_id,
+        .role = "assistant",
+        .status = "streaming",
+      };
+
+      /* Without a conversation there is nowhere to put it. */
+      if (event->conversation_id == NULL)
+        return TRUE;
+      if (!apply_message (self, &record, TRUE, error))
+        return FALSE;
+      message = g_hash_table_lookup (self->messages, message_id);
+      tl_message_ensure_parts (message);
+    }
+
+  tl_stream_set_conversation_id (stream, tl_message_get_conversation_id (message));
+  if (tl_stream_apply_chunk (stream, message, event->chunk, event->chunk_type))
+    end_stream (self, message_id);
+  return TRUE;
+}
+
+static TlApplyResult
+apply_chunk (TlStore *self,
+             TlEvent *event,
+             GError **error)
+{
+  TlStream *stream = lookup_stream (self, event->message_id, TRUE);
+  gboolean had_gap;
+  gboolean ok;
+  TlEvent *ready;
+
+  if (stream == NULL)
+    return TL_APPLY_DUPLICATE;
+
+  if (event->conversation_id != NULL && tl_stream_get_conversation_id (stream) == NULL)
+    tl_stream_set_conversation_id (stream, event->conversation_id);
+
+  had_gap = tl_stream_has_gap (stream);
+  switch (tl_stream_offer (stream, event))
+    {
+    case TL_STREAM_STALE:
+      return TL_APPLY_DUPLICATE;
+    case TL_STREAM_BUFFERED:
+      if (!had_gap)
+        g_signal_emit (self, signals[SIGNAL_STREAM_GAP], 0, event->message_id);
+      return TL_APPLY_HELD;
+    case TL_STREAM_NEXT:
+    default:
+      break;
+    }
+
+  ok = apply_chunk_now (self, stream, event, error);
+  /* The stream may have ended (and been freed) while applying. */
+  while ((stream = lookup_stream (self, event->message_id, FALSE)) != NULL &&
+         (ready = tl_stream_take_ready (stream)) != NULL)
+    {
+      g_autoptr(GError) ignored = NULL;
+
+      apply_chunk_now (self, stream, ready, &ignored);
+      if (ignored != NULL)
+        g_debug ("buffered chunk skipped: %s", ignored->message);
+      tl_event_unref (ready);
+    }
+  return ok ? TL_APPLY_APPLIED : TL_APPLY_INVALID;
+}
+
+GStrv
+tl_store_dup_stream_ids (TlStore *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GList) ids = NULL;
+
+  g_return_val_if_fail (TL_IS_STORE (self), NULL);
+
+  ids = g_hash_table_get_keys (self->streams);
+  ids = g_list_sort (ids, (GCompareFunc) strcmp);
+  for (GList *l = ids; l != NULL; l = l->next)
+    g_strv_builder_add (builder, l->data);
+  return g_strv_builder_end (builder);
+}
+
+gint64
+tl_store_get_stream_sequence (TlStore    *self,
+                              const char *message_id)
+{
+  TlStream *stream;
+
+  g_return_val_if_fail (TL_IS_STORE (self), 0);
+
+  stream = g_hash_table_lookup (self->streams, message_id);
+  return stream ? tl_stream_get_applied (stream) : 0;
+}
+
+gboolean
+tl_store_stream_has_gap (TlStore    *self,
+                         const char *message_id)
+{
+  TlStream *stream;
+
+  g_return_val_if_fail (TL_IS_STORE (self), FALSE);
+
+  stream = g_hash_table_lookup (self->streams, message_id);
+  return stream != NULL && tl_stream_has_gap (stream);
+}
+
+gboolean
+tl_store_resync_stream (TlStore   *self,
+                        JsonNode  *message,
+                        gint64     sequence,
+                        GError   **error)
+{
+  g_autoptr(JsonObject) wrapper = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(TlEvent) event = NULL;
+  TlStream *stream;
+  TlEvent *ready;
+  gboolean ok;
+
+  g_return_val_if_fail (TL_IS_STORE (self), FALSE);
+
+  /* Validated like any message-added, through the one parser. */
+  json_object_set_string_member (wrapper, "type", "message-added");
+  json_object_set_member (wrapper, "message", json_node_ref (message));
+  root = json_node_init_object (json_node_alloc (), wrapper);
+  event = tl_event_parse (root, NULL, error);
+  if (event == NULL)
+    return FALSE;
+
+  stream = lookup_stream (self, event->message.id, FALSE);
+  if (stream == NULL)
+    return TRUE;
+
+  tl_store_begin_batch (self);
+  ok = apply_message (self, &event->message, TRUE, error);
+  if (ok)
+    {
+      tl_stream_resync (stream, sequence);
+      while ((stream = lookup_stream (self, event->message.id, FALSE)) != NULL &&
+             (ready = tl_stream_take_ready (stream)) != NULL)
+        {
+          g_autoptr(GError) ignored = NULL;
+
+          apply_chunk_now (self, stream, ready, &ignored);
+          tl_event_unref (ready);
+        }
+    }
+  tl_store_end_batch (self);
+  return ok;
 }
 
 static void
@@ -871,9 +1168,11 @@ dispatch (TlStore      *self,
         return TL_APPLY_IGNORED;
       return end_snapshot (self, event, flags);
 
+    case TL_EVENT_STREAM_CHUNK:
+      return apply_chunk (self, event, error);
+
     case TL_EVENT_HEARTBEAT:
     case TL_EVENT_PONG:
-    case TL_EVENT_STREAM_CHUNK:
       return TL_APPLY_IGNORED;
 
     case TL_EVENT_UNKNOWN:

@@ -75,4 +75,31 @@ void            tl_store_end_batch                 (TlStore      *self);
 
 char           *tl_store_dump                      (TlStore      *self);
 
+/* Typing expires TL_TYPING_TIMEOUT_US after the last isTyping:true on the
+ * store's monotonic clock (g_get_monotonic_time() unless tests set another).
+ * Nothing expires on its own: whoever owns a main loop calls expire_typing()
+ * at the deadline it returns (-1 when nobody is typing). */
+#define TL_TYPING_TIMEOUT_US (8 * G_USEC_PER_SEC)
+typedef gint64 (*TlClockFunc) (gpointer user_data);
+void            tl_store_set_clock                 (TlStore      *self,
+                                                    TlClockFunc   clock,
+                                                    gpointer      user_data);
+gint64          tl_store_expire_typing             (TlStore      *self);
+/* On disconnect. */
+void            tl_store_clear_typing              (TlStore      *self);
+
+/* Streams in progress, for hello.streams: ids of replies not yet over, and
+ * the highest contiguous chunk sequence applied to each. */
+GStrv           tl_store_dup_stream_ids            (TlStore      *self);
+gint64          tl_store_get_stream_sequence       (TlStore      *self,
+                                                    const char   *message_id);
+gboolean        tl_store_stream_has_gap            (TlStore      *self,
+                                                    const char   *message_id);
+/* The server's full copy of a streaming message (a get-message reply) at
+ * chunk @sequence: replaces the message and continues after @sequence. */
+gboolean        tl_store_resync_stream             (TlStore      *self,
+                                                    JsonNode     *message,
+                                                    gint64        sequence,
+                                                    GError      **error);
+
 G_END_DECLS
