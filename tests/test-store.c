@@ -235,6 +235,50 @@ test_conversation_removed_cascades_and_resets_active (void)
   g_assert_null (tl_store_get_active_conversation_id (store));
 }
 
+typedef struct
+{
+  GListModel *messages;
+  guint       n_seen;
+  guint       n_told;
+} Observer;
+
+static void
+on_messages_changed_cb (GListModel *model,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        Observer   *observer)
+{
+  observer->n_told = observer->n_told - removed + added;
+}
+
+static void
+on_active_cb (TlStore    *store,
+              GParamSpec *pspec,
+              Observer   *observer)
+{
+  observer->n_seen = g_list_model_get_n_items (observer->messages);
+}
+
+static void
+test_notify_after_models (void)
+{
+  g_autoptr(TlStore) store = store_with_thread ();
+  g_autoptr(GListModel) messages = g_object_ref (thread (store, "c-1"));
+  Observer observer = { messages, 0, 3 };
+
+  /* When the active conversation is removed, a listener of the active id
+   * must already have heard the thread model empty itself. */
+  tl_store_set_active_conversation_id (store, "c-1");
+  g_signal_connect (observer.messages, "items-changed", G_CALLBACK (on_messages_changed_cb), &observer);
+  g_signal_connect (store, "notify::active-conversation-id", G_CALLBACK (on_active_cb), &observer);
+  observer.n_seen = G_MAXUINT;
+  tl_test_apply_all (store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-1\"}", NULL);
+  g_assert_cmpuint (observer.n_told, ==, 0);
+  g_assert_cmpuint (observer.n_seen, ==, observer.n_told);
+  g_signal_handlers_disconnect_by_data (observer.messages, &observer);
+}
+
 static void
 test_sidebar_order_and_move (void)
 {
@@ -499,6 +543,7 @@ main (int    argc,
   g_test_add_func ("/threadline/store/update-created-at-moves", test_update_created_at_moves_with_one_change);
   g_test_add_func ("/threadline/store/remove-message", test_remove_message);
   g_test_add_func ("/threadline/store/conversation-removed", test_conversation_removed_cascades_and_resets_active);
+  g_test_add_func ("/threadline/store/notify-after-models", test_notify_after_models);
   g_test_add_func ("/threadline/store/sidebar-order-and-move", test_sidebar_order_and_move);
   g_test_add_func ("/threadline/store/sidebar-key-follows-newest", test_sidebar_key_follows_newest_message);
   g_test_add_func ("/threadline/store/batch-emits-once-per-model", test_batch_emits_once_per_model);

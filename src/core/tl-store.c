@@ -58,6 +58,7 @@ struct _TlStore
 
 enum {
   SIGNAL_STREAM_GAP,
+  SIGNAL_TYPING_CHANGED,
   N_SIGNALS
 };
 
@@ -184,6 +185,12 @@ tl_store_class_init (TlStoreClass *klass)
   signals[SIGNAL_STREAM_GAP] =
     g_signal_new ("stream-gap", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /* Someone started or stopped typing somewhere: whoever runs the clock
+   * asks tl_store_expire_typing() for the next deadline. */
+  signals[SIGNAL_TYPING_CHANGED] =
+    g_signal_new ("typing-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static gint64
@@ -227,6 +234,10 @@ tl_store_begin_batch (TlStore *self)
 
   if (self->batch_depth++ == 0)
     {
+      /* Property changes wait for the models: a listener hearing that the
+       * active conversation changed must find every model consistent with
+       * what it was told. */
+      g_object_freeze_notify (G_OBJECT (self));
       tl_sorted_list_begin_batch (self->sidebar);
       g_hash_table_add (self->batched_lists, g_object_ref (self->sidebar));
     }
@@ -251,6 +262,7 @@ tl_store_end_batch (TlStore *self)
       tl_sorted_list_end_batch (l->data);
       g_object_unref (l->data);
     }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* Every mutation of a list goes through here, so a list joins the current
@@ -624,9 +636,6 @@ remove_conversation (TlStore    *self,
   GHashTableIter iter;
   gpointer value;
 
-  if (g_strcmp0 (self->active_conversation_id, id) == 0)
-    tl_store_set_active_conversation_id (self, NULL);
-
   /* Streams announced only by their chunks' envelopes end with it too. */
   g_hash_table_iter_init (&iter, self->streams);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -638,6 +647,10 @@ remove_conversation (TlStore    *self,
   conversation = g_hash_table_lookup (self->conversations, id);
   if (conversation != NULL)
     drop_conversation (self, conversation, TRUE);
+
+  /* Last, so whoever hears of the change finds the conversation gone. */
+  if (g_strcmp0 (self->active_conversation_id, id) == 0)
+    tl_store_set_active_conversation_id (self, NULL);
 }
 
 static void
@@ -669,6 +682,7 @@ apply_typing (TlStore       *self,
     g_hash_table_add (self->typing, conversation);
   else
     g_hash_table_remove (self->typing, conversation);
+  g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0);
 }
 
 void

@@ -1,0 +1,393 @@
+/* tl-markdown-view.c — Markdown shown as widgets, without markup
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every block becomes a GtkLabel whose text is set with gtk_label_set_text()
+ * and styled with a PangoAttrList built from byte ranges, so no character of
+ * a message is ever parsed as markup. Links are found under the pointer in
+ * the label's layout, since plain labels have no link support.
+ *
+ * While a reply streams, the text before its last stable block boundary is
+ * rendered once; each delta re-renders only the blocks after it.
+ */
+#define G_LOG_DOMAIN "threadline-app"
+
+#include <glib/gi18n.h>
+
+#include "tl-markdown-view.h"
+#include "tl-markdown.h"
+
+struct _TlMarkdownView
+{
+  GtkWidget  parent_instance;
+
+  GtkWidget *box;
+  GString   *text;
+  gsize      stable_length;   /* bytes of text rendered as stable blocks */
+  guint      stable_widgets;  /* children of box that belong to them */
+};
+
+G_DEFINE_FINAL_TYPE (TlMarkdownView, tl_markdown_view, GTK_TYPE_WIDGET)
+
+static void
+tl_markdown_view_dispose (GObject *object)
+{
+  TlMarkdownView *self = TL_MARKDOWN_VIEW (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+
+  G_OBJECT_CLASS (tl_markdown_view_parent_class)->dispose (object);
+}
+
+static void
+tl_markdown_view_finalize (GObject *object)
+{
+  TlMarkdownView *self = TL_MARKDOWN_VIEW (object);
+
+  g_string_free (self->text, TRUE);
+
+  G_OBJECT_CLASS (tl_markdown_view_parent_class)->finalize (object);
+}
+
+static void
+tl_markdown_view_class_init (TlMarkdownViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tl_markdown_view_dispose;
+  object_class->finalize = tl_markdown_view_finalize;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "markdown");
+}
+
+static void
+tl_markdown_view_init (TlMarkdownView *self)
+{
+  self->text = g_string_new (NULL);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+}
+
+GtkWidget *
+tl_markdown_view_new (void)
+{
+  return g_object_new (TL_TYPE_MARKDOWN_VIEW, NULL);
+}
+
+static gboolean
+is_openable (const char *url)
+{
+  return g_str_has_prefix (url, "https://") || g_str_has_prefix (url, "http://") ||
+         g_str_has_prefix (url, "mailto:");
+}
+
+static const char *
+link_at (GtkLabel *label,
+         double    x,
+         double    y)
+{
+  GArray *spans = g_object_get_data (G_OBJECT (label), "tl-spans");
+  PangoLayout *layout = gtk_label_get_layout (label);
+  int ox, oy, index, trailing;
+
+  if (spans == NULL)
+    return NULL;
+  gtk_label_get_layout_offsets (label, &ox, &oy);
+  if (!pango_layout_xy_to_index (layout, (int) ((x - ox) * PANGO_SCALE),
+                                 (int) ((y - oy) * PANGO_SCALE), &index, &trailing))
+    return NULL;
+  for (guint i = 0; i < spans->len; i++)
+    {
+      TlMdSpan *span = &g_array_index (spans, TlMdSpan, i);
+
+      if ((span->flags & TL_MD_SPAN_LINK) && span->url != NULL && is_openable (span->url) &&
+          (guint) index >= span->start && (guint) index < span->end)
+        return span->url;
+    }
+  return NULL;
+}
+
+static void
+on_link_released_cb (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     GtkLabel        *label)
+{
+  const char *url = link_at (label, x, y);
+  int start, end;
+
+  /* A drag that selected text is a selection, not a click. */
+  if (url == NULL || (gtk_label_get_selection_bounds (label, &start, &end) && start != end))
+    return;
+  gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (label))), url, GDK_CURRENT_TIME);
+}
+
+static void
+on_link_motion_cb (GtkEventControllerMotion *motion,
+                   double                    x,
+                   double                    y,
+                   GtkLabel                 *label)
+{
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (label), link_at (label, x, y) ? "pointer" : NULL);
+}
+
+static void
+free_spans (gpointer data)
+{
+  GArray *spans = data;
+
+  for (guint i = 0; i < spans->len; i++)
+    g_free (g_array_index (spans, TlMdSpan, i).url);
+  g_array_unref (spans);
+}
+
+static GtkWidget *
+label_for (TlMdBlock *block)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  PangoAttrList *attrs = pango_attr_list_new ();
+  gboolean has_link = FALSE;
+
+  gtk_label_set_text (GTK_LABEL (label), block->text->str);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_halign (label, GTK_ALIGN_FILL);
+  gtk_widget_set_focusable (label, FALSE);
+
+  for (guint i = 0; i < block->spans->len; i++)
+    {
+      TlMdSpan *span = &g_array_index (block->spans, TlMdSpan, i);
+      PangoAttribute *attr;
+
+#define ADD(make) \
+      attr = (make); attr->start_index = span->start; attr->end_index = span->end; \
+      pango_attr_list_insert (attrs, attr);
+      if (span->flags & TL_MD_SPAN_STRONG)
+        { ADD (pango_attr_weight_new (PANGO_WEIGHT_BOLD)); }
+      if (span->flags & TL_MD_SPAN_EMPHASIS)
+        { ADD (pango_attr_style_new (PANGO_STYLE_ITALIC)); }
+      if (span->flags & TL_MD_SPAN_CODE)
+        { ADD (pango_attr_family_new ("monospace")); }
+      if (span->flags & TL_MD_SPAN_STRIKE)
+        { ADD (pango_attr_strikethrough_new (TRUE)); }
+      if ((span->flags & TL_MD_SPAN_LINK) && span->url != NULL && is_openable (span->url))
+        {
+          ADD (pango_attr_underline_new (PANGO_UNDERLINE_SINGLE));
+          ADD (pango_attr_foreground_new (0x1c00, 0x7100, 0xd800));
+          has_link = TRUE;
+        }
+#undef ADD
+    }
+  gtk_label_set_attributes (GTK_LABEL (label), attrs);
+  pango_attr_list_unref (attrs);
+
+  if (has_link)
+    {
+      GtkGesture *click = gtk_gesture_click_new ();
+      GtkEventController *motion = gtk_event_controller_motion_new ();
+      GArray *spans = g_array_new (FALSE, FALSE, sizeof (TlMdSpan));
+
+      for (guint i = 0; i < block->spans->len; i++)
+        {
+          TlMdSpan copy = g_array_index (block->spans, TlMdSpan, i);
+
+          copy.url = g_strdup (copy.url);
+          g_array_append_val (spans, copy);
+        }
+      g_object_set_data_full (G_OBJECT (label), "tl-spans", spans, free_spans);
+      g_signal_connect (click, "released", G_CALLBACK (on_link_released_cb), label);
+      g_signal_connect (motion, "motion", G_CALLBACK (on_link_motion_cb), label);
+      gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (click));
+      gtk_widget_add_controller (label, motion);
+    }
+  return label;
+}
+
+static void
+on_copy_clicked_cb (GtkButton *button,
+                    GtkLabel  *code)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), gtk_label_get_text (code));
+}
+
+static GtkWidget *
+code_block_for (TlMdBlock *block)
+{
+  GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *language = gtk_label_new (block->language ? block->language : "");
+  GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *code = label_for (block);
+
+  gtk_widget_add_css_class (frame, "tl-code-block");
+  gtk_widget_add_css_class (language, "dim-label");
+  gtk_widget_add_css_class (language, "caption");
+  gtk_widget_set_hexpand (language, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (language), 0);
+  gtk_widget_add_css_class (copy, "flat");
+  gtk_widget_set_tooltip_text (copy, _("Copy Code"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy code"), -1);
+  g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_clicked_cb), code);
+  gtk_box_append (GTK_BOX (header), language);
+  gtk_box_append (GTK_BOX (header), copy);
+
+  gtk_label_set_wrap (GTK_LABEL (code), FALSE);
+  gtk_widget_add_css_class (code, "monospace");
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC,
+                                  GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), code);
+
+  gtk_box_append (GTK_BOX (frame), header);
+  gtk_box_append (GTK_BOX (frame), scroller);
+  return frame;
+}
+
+static GtkWidget *
+table_for (TlMdBlock *block)
+{
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_widget_add_css_class (grid, "tl-table");
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 18);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  for (guint r = 0; r < block->rows->len; r++)
+    {
+      GPtrArray *row = g_ptr_array_index (block->rows, r);
+
+      for (guint c = 0; c < row->len; c++)
+        {
+          GtkWidget *cell = label_for (g_ptr_array_index (row, c));
+
+          if (r == 0 && block->header_row)
+            gtk_widget_add_css_class (cell, "heading");
+          gtk_grid_attach (GTK_GRID (grid), cell, (int) c, (int) r, 1, 1);
+        }
+    }
+  return grid;
+}
+
+static GtkWidget *
+widget_for (TlMdBlock *block)
+{
+  GtkWidget *widget;
+
+  switch (block->kind)
+    {
+    case TL_MD_CODE:
+      return code_block_for (block);
+    case TL_MD_TABLE:
+      return table_for (block);
+    case TL_MD_RULE:
+      return gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+    case TL_MD_HEADING:
+      widget = label_for (block);
+      gtk_widget_add_css_class (widget, block->level <= 2 ? "title-3" : "heading");
+      return widget;
+    case TL_MD_QUOTE_PARAGRAPH:
+      widget = label_for (block);
+      gtk_widget_add_css_class (widget, "tl-quote");
+      return widget;
+    case TL_MD_LIST_ITEM:
+      {
+        g_autofree char *marker = block->number > 0 ? g_strdup_printf ("%u.", block->number)
+                                                    : g_strdup ("•");
+        GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+        GtkWidget *bullet = gtk_label_new (marker);
+
+        gtk_widget_set_valign (bullet, GTK_ALIGN_START);
+        gtk_widget_set_margin_start (row, 12 * (int) block->level);
+        gtk_box_append (GTK_BOX (row), bullet);
+        widget = label_for (block);
+        gtk_widget_set_hexpand (widget, TRUE);
+        gtk_box_append (GTK_BOX (row), widget);
+        return row;
+      }
+    case TL_MD_PARAGRAPH:
+    default:
+      return label_for (block);
+    }
+}
+
+/* Renders @text[from..to) as widgets appended to the box; returns how many. */
+static guint
+render_range (TlMarkdownView *self,
+              gsize           from,
+              gsize           to)
+{
+  g_autoptr(GPtrArray) blocks = tl_markdown_parse (self->text->str + from, to - from);
+
+  for (guint i = 0; i < blocks->len; i++)
+    gtk_box_append (GTK_BOX (self->box), widget_for (g_ptr_array_index (blocks, i)));
+  return blocks->len;
+}
+
+static void
+remove_children_from (TlMarkdownView *self,
+                      guint           keep)
+{
+  GtkWidget *child = gtk_widget_get_first_child (self->box);
+
+  for (guint i = 0; child != NULL && i < keep; i++)
+    child = gtk_widget_get_next_sibling (child);
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_box_remove (GTK_BOX (self->box), child);
+      child = next;
+    }
+}
+
+void
+tl_markdown_view_set_text (TlMarkdownView *self,
+                           const char     *text,
+                           gboolean        growing)
+{
+  gsize length;
+  gsize stable;
+
+  g_return_if_fail (TL_IS_MARKDOWN_VIEW (self));
+
+  text = text ? text : "";
+  length = strlen (text);
+  if (length == self->text->len && memcmp (text, self->text->str, length) == 0 && growing)
+    return;
+
+  if (!growing || length < self->stable_length ||
+      memcmp (text, self->text->str, self->stable_length) != 0)
+    {
+      /* Not an extension of what is shown (or the stream ended, and the
+       * last render must be exact): start over. */
+      remove_children_from (self, 0);
+      self->stable_length = 0;
+      self->stable_widgets = 0;
+    }
+
+  g_string_assign (self->text, text);
+  remove_children_from (self, self->stable_widgets);
+
+  if (growing)
+    {
+      stable = tl_markdown_stable_prefix (self->text->str, self->text->len);
+      if (stable > self->stable_length)
+        {
+          self->stable_widgets += render_range (self, self->stable_length, stable);
+          self->stable_length = stable;
+        }
+    }
+  render_range (self, self->stable_length, self->text->len);
+}
+
+const char *
+tl_markdown_view_get_text (TlMarkdownView *self)
+{
+  g_return_val_if_fail (TL_IS_MARKDOWN_VIEW (self), NULL);
+  return self->text->str;
+}

@@ -1,0 +1,577 @@
+/* tl-message-row.c — one message in the thread
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A row is recycled by GtkListView and follows its message through signal
+ * groups. Parts are rebuilt only when the list of parts changes; a streamed
+ * delta reaches its TlMarkdownView through the part's notify::text, so a
+ * growing reply never re-creates its row or its widgets.
+ */
+#define G_LOG_DOMAIN "threadline-app"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "tl-app-util.h"
+#include "tl-markdown-view.h"
+#include "tl-message-row.h"
+#include "tl-part.h"
+
+struct _TlMessageRow
+{
+  GtkWidget     parent_instance;
+
+  /* template widgets */
+  GtkWidget    *outer;
+  GtkLabel     *day_label;
+  GtkWidget    *body_row;
+  AdwAvatar    *avatar;
+  GtkWidget    *bubble;
+  GtkWidget    *header;
+  GtkLabel     *author_label;
+  GtkLabel     *time_label;
+  GtkWidget    *edited_label;
+  GtkWidget    *parts_box;
+  GtkWidget    *footer;
+  GtkLabel     *status_label;
+  GtkWidget    *retry_button;
+  GtkWidget    *regenerate_button;
+  GtkLabel     *receipts_label;
+
+  /* owned */
+  TlMessage    *message;
+  GSignalGroup *message_signals;
+
+  /* borrowed */
+  TlStore      *store;
+};
+
+G_DEFINE_FINAL_TYPE (TlMessageRow, tl_message_row, GTK_TYPE_WIDGET)
+
+static gboolean
+is_own (TlMessageRow *self)
+{
+  g_autofree char *author = tl_message_dup_author_id (self->message);
+  const char *local = tl_store_get_local_user_id (self->store);
+
+  return local != NULL && g_strcmp0 (author, local) == 0;
+}
+
+static void
+on_part_text_cb (TlPart         *part,
+                 GParamSpec     *pspec,
+                 TlMarkdownView *view)
+{
+  tl_markdown_view_set_text (view, tl_part_get_text (part),
+                             g_strcmp0 (tl_part_get_state (part), "streaming") == 0);
+}
+
+static GtkWidget *
+text_view_for (TlPart *part)
+{
+  GtkWidget *view = tl_markdown_view_new ();
+
+  on_part_text_cb (part, NULL, TL_MARKDOWN_VIEW (view));
+  g_signal_connect_object (part, "notify::text", G_CALLBACK (on_part_text_cb), view, 0);
+  g_signal_connect_object (part, "notify::state", G_CALLBACK (on_part_text_cb), view, 0);
+  return view;
+}
+
+static char *
+json_preview (JsonObject *object,
+              const char *member,
+              guint       max)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autofree char *text = NULL;
+
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    text = g_strdup (json_node_get_string (node));
+  else
+    {
+      generator = json_generator_new ();
+      json_generator_set_pretty (generator, TRUE);
+      json_generator_set_root (generator, node);
+      text = json_generator_to_data (generator, NULL);
+    }
+  if (g_utf8_strlen (text, -1) > max)
+    {
+      char *cut = g_utf8_offset_to_pointer (text, max);
+
+      *cut = '\0';
+      return g_strconcat (text, "…", NULL);
+    }
+  return g_steal_pointer (&text);
+}
+
+static GtkWidget *
+caption_label (const char *text,
+               gboolean    monospace)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_focusable (label, FALSE);
+  if (monospace)
+    gtk_widget_add_css_class (label, "monospace");
+  return label;
+}
+
+static const char *
+tool_state_text (const char *state)
+{
+  static const struct { const char *state; const char *text; } states[] = {
+    { "input-streaming", N_("Preparing") },
+    { "input-available", N_("Running") },
+    { "approval-requested", N_("Waiting for approval") },
+    { "approval-responded", N_("Answered") },
+    { "output-available", N_("Done") },
+    { "output-error", N_("Failed") },
+    { "output-denied", N_("Denied") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    if (g_strcmp0 (states[i].state, state) == 0)
+      return _(states[i].text);
+  return state;
+}
+
+static void
+on_tool_response_clicked_cb (GtkButton *button,
+                             gpointer   user_data)
+{
+  GObject *object = G_OBJECT (button);
+  GtkEditable *reason = g_object_get_data (object, "tl-reason-entry");
+
+  /* The reason is whatever the entry holds when the user decides. */
+  gtk_widget_activate_action (GTK_WIDGET (button), "app.respond-tool-approval", "(sssbs)",
+                              (const char *) g_object_get_data (object, "tl-message-id"),
+                              (const char *) g_object_get_data (object, "tl-tool-call-id"),
+                              (const char *) g_object_get_data (object, "tl-approval-id"),
+                              GPOINTER_TO_INT (g_object_get_data (object, "tl-approved")),
+                              gtk_editable_get_text (reason));
+}
+
+static void
+update_tool_card (TlPart     *part,
+                  GParamSpec *pspec,
+                  GtkWidget  *card);
+
+static GtkWidget *
+tool_card_for (TlMessageRow *self,
+               TlPart       *part)
+{
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  gtk_widget_add_css_class (card, "card");
+  gtk_widget_add_css_class (card, "tl-tool-card");
+  g_object_set_data_full (G_OBJECT (card), "tl-message-id",
+                          g_strdup (tl_message_get_id (self->message)), g_free);
+  update_tool_card (part, NULL, card);
+  g_signal_connect_object (part, "notify::node", G_CALLBACK (update_tool_card), card, 0);
+  return card;
+}
+
+static void
+update_tool_card (TlPart     *part,
+                  GParamSpec *pspec,
+                  GtkWidget  *card)
+{
+  JsonNode *node = tl_part_get_node (part);
+  JsonObject *invocation = NULL;
+  GtkWidget *child;
+  GtkWidget *title_row, *name, *state;
+  const char *tool_name = NULL, *state_name = NULL, *error_text = NULL;
+  g_autofree char *input = NULL, *output = NULL;
+
+  if (node != NULL)
+    {
+      JsonNode *inv = json_object_get_member (json_node_get_object (node), "toolInvocation");
+
+      if (inv != NULL && JSON_NODE_HOLDS_OBJECT (inv))
+        invocation = json_node_get_object (inv);
+    }
+
+  while ((child = gtk_widget_get_first_child (card)) != NULL)
+    gtk_box_remove (GTK_BOX (card), child);
+
+  if (invocation != NULL)
+    {
+      tool_name = json_object_get_string_member_with_default (invocation, "toolName", NULL);
+      state_name = json_object_get_string_member_with_default (invocation, "state", NULL);
+      error_text = json_object_get_string_member_with_default (invocation, "errorText", NULL);
+      input = json_preview (invocation, "input", 400);
+      output = json_preview (invocation, "output", 600);
+    }
+
+  title_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  name = gtk_label_new (tool_name ? tool_name : _("Tool"));
+  gtk_widget_add_css_class (name, "heading");
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  state = gtk_label_new (tool_state_text (state_name));
+  gtk_widget_add_css_class (state, "caption");
+  gtk_widget_add_css_class (state, "dim-label");
+  gtk_box_append (GTK_BOX (title_row), gtk_image_new_from_icon_name ("applications-engineering-symbolic"));
+  gtk_box_append (GTK_BOX (title_row), name);
+  gtk_box_append (GTK_BOX (title_row), state);
+  gtk_box_append (GTK_BOX (card), title_row);
+
+  if (input != NULL)
+    gtk_box_append (GTK_BOX (card), caption_label (input, TRUE));
+  if (output != NULL)
+    gtk_box_append (GTK_BOX (card), caption_label (output, TRUE));
+  if (error_text != NULL)
+    {
+      GtkWidget *error = caption_label (error_text, FALSE);
+
+      gtk_widget_add_css_class (error, "error");
+      gtk_box_append (GTK_BOX (card), error);
+    }
+
+  if (g_strcmp0 (state_name, "approval-requested") == 0)
+    {
+      GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *reason = gtk_entry_new ();
+      GtkWidget *deny = gtk_button_new_with_mnemonic (_("_Deny"));
+      GtkWidget *approve = gtk_button_new_with_mnemonic (_("_Approve"));
+      const char *message_id = g_object_get_data (G_OBJECT (card), "tl-message-id");
+      const char *call = json_object_get_string_member_with_default (invocation, "toolCallId", "");
+      const char *approval = json_object_get_string_member_with_default (invocation, "approvalId", "");
+
+      gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Reason (optional)"));
+      gtk_widget_set_hexpand (reason, TRUE);
+      gtk_widget_add_css_class (approve, "suggested-action");
+      for (guint i = 0; i < 2; i++)
+        {
+          GtkWidget *button = i == 0 ? deny : approve;
+
+          g_object_set_data (G_OBJECT (button), "tl-reason-entry", reason);
+          g_object_set_data_full (G_OBJECT (button), "tl-message-id", g_strdup (message_id), g_free);
+          g_object_set_data_full (G_OBJECT (button), "tl-tool-call-id", g_strdup (call), g_free);
+          g_object_set_data_full (G_OBJECT (button), "tl-approval-id", g_strdup (approval), g_free);
+          g_object_set_data (G_OBJECT (button), "tl-approved", GINT_TO_POINTER (i == 1));
+          g_signal_connect (button, "clicked", G_CALLBACK (on_tool_response_clicked_cb), NULL);
+        }
+      gtk_box_append (GTK_BOX (buttons), reason);
+      gtk_box_append (GTK_BOX (buttons), deny);
+      gtk_box_append (GTK_BOX (buttons), approve);
+      gtk_box_append (GTK_BOX (card), buttons);
+    }
+}
+
+static GtkWidget *
+link_for (JsonObject *object,
+          const char *label_member)
+{
+  const char *url = json_object_get_string_member_with_default (object, "url", NULL);
+  const char *label = json_object_get_string_member_with_default (object, label_member, NULL);
+  GtkWidget *button;
+
+  if (url == NULL || !(g_str_has_prefix (url, "https://") || g_str_has_prefix (url, "http://")))
+    return caption_label (label ? label : (url ? url : ""), FALSE);
+  /* gtk_link_button_new_with_label() takes the label as plain text. */
+  button = gtk_link_button_new_with_label (url, label ? label : url);
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  return button;
+}
+
+static GtkWidget *
+widget_for_part (TlMessageRow *self,
+                 TlPart       *part)
+{
+  const char *type = tl_part_get_part_type (part);
+  JsonNode *node = tl_part_get_node (part);
+  JsonObject *object = node ? json_node_get_object (node) : NULL;
+
+  if (g_strcmp0 (type, "text") == 0)
+    return text_view_for (part);
+  if (g_strcmp0 (type, "reasoning") == 0)
+    {
+      GtkWidget *expander = gtk_expander_new (_("Reasoning"));
+      GtkWidget *view = text_view_for (part);
+
+      gtk_widget_add_css_class (view, "dim-label");
+      gtk_expander_set_child (GTK_EXPANDER (expander), view);
+      gtk_expander_set_expanded (GTK_EXPANDER (expander),
+                                 g_strcmp0 (tl_part_get_state (part), "streaming") == 0);
+      return expander;
+    }
+  if (g_strcmp0 (type, "tool") == 0 || g_strcmp0 (type, "dynamic-tool") == 0)
+    return tool_card_for (self, part);
+  if (object != NULL && g_strcmp0 (type, "file") == 0)
+    return link_for (object, "filename");
+  if (object != NULL && g_strcmp0 (type, "source-url") == 0)
+    return link_for (object, "title");
+  if (object != NULL && g_strcmp0 (type, "source-document") == 0)
+    return caption_label (json_object_get_string_member_with_default (object, "title", _("Document")),
+                          FALSE);
+  /* step-start, data-* and custom parts carry nothing to read. */
+  return NULL;
+}
+
+static void
+rebuild_parts (TlMessageRow *self)
+{
+  GPtrArray *parts;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->parts_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->parts_box), child);
+  if (self->message == NULL)
+    return;
+
+  parts = tl_message_get_parts (self->message);
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    {
+      GtkWidget *widget = widget_for_part (self, g_ptr_array_index (parts, i));
+
+      if (widget != NULL)
+        gtk_box_append (GTK_BOX (self->parts_box), widget);
+    }
+}
+
+static void
+update_status (TlMessageRow *self)
+{
+  const char *status = tl_message_get_status (self->message);
+  const char *role = tl_message_get_role (self->message);
+  const char *text = NULL;
+  g_autofree char *owned = NULL;
+  gboolean retry = FALSE, regenerate = FALSE;
+  GVariant *target = g_variant_new_string (tl_message_get_id (self->message));
+
+  if (g_strcmp0 (status, "sending") == 0 || g_strcmp0 (status, "pending") == 0)
+    text = _("Sending…");
+  else if (g_strcmp0 (status, "streaming") == 0)
+    text = _("Writing…");
+  else if (g_strcmp0 (status, "cancelled") == 0)
+    text = _("Stopped");
+  else if (g_strcmp0 (status, "error") == 0)
+    {
+      if (tl_message_get_error_text (self->message) != NULL)
+        text = owned = g_strdup_printf (_("Failed: %s"), tl_message_get_error_text (self->message));
+      else
+        text = _("Not sent");
+      retry = is_own (self);
+    }
+
+  regenerate = g_strcmp0 (role, "assistant") == 0 && g_strcmp0 (status, "streaming") != 0;
+
+  gtk_label_set_text (self->status_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
+  if (g_strcmp0 (status, "error") == 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  gtk_widget_set_visible (self->retry_button, retry);
+  gtk_widget_set_visible (self->regenerate_button, regenerate);
+  /* Target before name: a name without its target would not match the
+   * action's parameter type. */
+  g_variant_ref_sink (target);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->retry_button), target);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "thread.retry");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->regenerate_button), target);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->regenerate_button), "thread.regenerate");
+  g_variant_unref (target);
+  gtk_widget_set_visible (self->footer, text != NULL || retry || regenerate ||
+                                        gtk_widget_get_visible (GTK_WIDGET (self->receipts_label)));
+}
+
+static void
+update_receipts (TlMessageRow *self)
+{
+  TlConversation *conversation =
+    tl_store_lookup_conversation (self->store, tl_message_get_conversation_id (self->message));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer user, message_id;
+
+  if (conversation != NULL)
+    {
+      g_hash_table_iter_init (&iter, tl_conversation_get_receipts (conversation));
+      while (g_hash_table_iter_next (&iter, &user, &message_id))
+        if (g_strcmp0 (message_id, tl_message_get_id (self->message)) == 0)
+          g_ptr_array_add (names, tl_conversation_dup_user_name (conversation, user));
+    }
+
+  if (names->len > 0)
+    {
+      g_autofree char *joined = NULL;
+      g_autofree char *text = NULL;
+
+      g_ptr_array_add (names, NULL);
+      joined = g_strjoinv (", ", (char **) names->pdata);
+      text = g_strdup_printf (_("Seen by %s"), joined);
+      gtk_label_set_text (self->receipts_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->receipts_label), names->len > 0);
+}
+
+static void
+update_header (TlMessageRow *self)
+{
+  g_autofree char *author = tl_message_dup_author_name (self->message);
+  g_autofree char *time = tl_format_clock (tl_message_get_created_at (self->message));
+  const char *role = tl_message_get_role (self->message);
+
+  if (author == NULL)
+    author = g_strdup (g_strcmp0 (role, "assistant") == 0 ? _("Assistant") :
+                       g_strcmp0 (role, "system") == 0 ? _("System") : _("Unknown"));
+  gtk_label_set_text (self->author_label, author);
+  adw_avatar_set_text (self->avatar, author);
+  gtk_label_set_text (self->time_label, time ? time : "");
+  gtk_widget_set_visible (self->edited_label, tl_message_get_edited_at (self->message) != NULL);
+
+  if (is_own (self))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "tl-own");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "tl-own");
+}
+
+static void
+update_accessible (TlMessageRow *self)
+{
+  g_autofree char *author = tl_message_dup_author_name (self->message);
+  g_autofree char *text = tl_message_dup_preview (self->message, 2000);
+  g_autofree char *label = g_strdup_printf ("%s: %s", author ? author : "", text ? text : "");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+on_message_notify_cb (TlMessageRow *self,
+                      GParamSpec   *pspec)
+{
+  const char *name = pspec->name;
+
+  if (g_str_equal (name, "parts"))
+    {
+      rebuild_parts (self);
+      update_accessible (self);
+    }
+  else if (g_str_equal (name, "status"))
+    update_status (self);
+  else if (g_str_equal (name, "author-json") || g_str_equal (name, "created-at") ||
+           g_str_equal (name, "edited-at"))
+    update_header (self);
+}
+
+static void
+tl_message_row_dispose (GObject *object)
+{
+  TlMessageRow *self = TL_MESSAGE_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_MESSAGE_ROW);
+  g_clear_object (&self->message_signals);
+  g_clear_object (&self->message);
+
+  G_OBJECT_CLASS (tl_message_row_parent_class)->dispose (object);
+}
+
+static void
+tl_message_row_class_init (TlMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tl_message_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/threadline/Threadline/tl-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, outer);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, body_row);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, header);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, author_label);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, edited_label);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, parts_box);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, footer);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, regenerate_button);
+  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, receipts_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+tl_message_row_init (TlMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
+  g_signal_group_connect_swapped (self->message_signals, "notify",
+                                  G_CALLBACK (on_message_notify_cb), self);
+}
+
+GtkWidget *
+tl_message_row_new (TlStore *store)
+{
+  TlMessageRow *self = g_object_new (TL_TYPE_MESSAGE_ROW, NULL);
+
+  self->store = store;
+  return GTK_WIDGET (self);
+}
+
+TlMessage *
+tl_message_row_get_message (TlMessageRow *self)
+{
+  g_return_val_if_fail (TL_IS_MESSAGE_ROW (self), NULL);
+  return self->message;
+}
+
+void
+tl_message_row_set_message (TlMessageRow *self,
+                            TlMessage    *message,
+                            TlMessage    *previous)
+{
+  g_autofree char *author = NULL;
+  g_autofree char *previous_author = NULL;
+  gboolean new_day, grouped;
+
+  g_return_if_fail (TL_IS_MESSAGE_ROW (self));
+
+  g_set_object (&self->message, message);
+  g_signal_group_set_target (self->message_signals, message);
+  if (message == NULL)
+    {
+      rebuild_parts (self);
+      return;
+    }
+
+  new_day = tl_message_get_created_at (message) != NULL &&
+            (previous == NULL || !tl_same_day (tl_message_get_created_at (previous),
+                                               tl_message_get_created_at (message)));
+  if (new_day)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *day = tl_format_day (tl_message_get_created_at (message), now);
+
+      gtk_label_set_text (self->day_label, day);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
+
+  /* Consecutive messages of one author on one day share a header. */
+  author = tl_message_dup_author_id (message);
+  previous_author = previous ? tl_message_dup_author_id (previous) : NULL;
+  grouped = !new_day && previous != NULL && author != NULL && g_strcmp0 (author, previous_author) == 0;
+  gtk_widget_set_visible (self->header, !grouped);
+  gtk_widget_set_opacity (GTK_WIDGET (self->avatar), grouped ? 0 : 1);
+
+  update_header (self);
+  rebuild_parts (self);
+  update_receipts (self);
+  update_status (self);
+  update_accessible (self);
+}

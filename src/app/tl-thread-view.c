@@ -1,0 +1,297 @@
+/* tl-thread-view.c — the active conversation's messages, kept in view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GTK has no stick-to-bottom. "Stuck" is explicit state: it is true while
+ * the view sits at the end, is decided before a change reaches the list
+ * (our items-changed handler is connected before the list view's), and while
+ * stuck every growth of the content (a new message, a streaming reply
+ * getting taller) keeps the end in view. Scrolled up, nothing moves and a
+ * "jump to latest" button appears instead.
+ */
+#define G_LOG_DOMAIN "threadline-app"
+
+#include <glib/gi18n.h>
+
+#include "tl-app-util.h"
+#include "tl-message-row.h"
+#include "tl-thread-view.h"
+
+struct _TlThreadView
+{
+  GtkWidget       parent_instance;
+
+  /* template widgets */
+  GtkWidget      *box;
+  GtkWidget      *scroller;
+  GtkListView    *list_view;
+  GtkRevealer    *jump_revealer;
+  GtkLabel       *typing_label;
+
+  /* owned */
+  TlConversation *conversation;
+  GSignalGroup   *conversation_signals;
+  GSignalGroup   *messages_signals;
+
+  /* borrowed */
+  TlStore        *store;
+  GtkAdjustment  *vadjustment;
+
+  gboolean        stuck;
+  gboolean        scrolling;   /* our own scroll in progress */
+};
+
+G_DEFINE_FINAL_TYPE (TlThreadView, tl_thread_view, GTK_TYPE_WIDGET)
+
+static void
+set_stuck (TlThreadView *self,
+           gboolean      stuck)
+{
+  self->stuck = stuck;
+  gtk_revealer_set_reveal_child (self->jump_revealer, !stuck);
+}
+
+static void
+stick (TlThreadView *self)
+{
+  double end = gtk_adjustment_get_upper (self->vadjustment) -
+               gtk_adjustment_get_page_size (self->vadjustment);
+
+  self->scrolling = TRUE;
+  gtk_adjustment_set_value (self->vadjustment, MAX (end, 0));
+  self->scrolling = FALSE;
+}
+
+static void
+on_value_changed_cb (TlThreadView  *self,
+                     GtkAdjustment *adjustment)
+{
+  double end;
+
+  if (self->scrolling)
+    return;
+  end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  set_stuck (self, gtk_adjustment_get_value (adjustment) >= end - 2);
+}
+
+static void
+on_upper_changed_cb (TlThreadView  *self,
+                     GParamSpec    *pspec,
+                     GtkAdjustment *adjustment)
+{
+  if (self->stuck)
+    stick (self);
+}
+
+static gboolean
+scroll_to_end_tick_cb (GtkWidget     *widget,
+                       GdkFrameClock *clock,
+                       gpointer       user_data)
+{
+  TlThreadView *self = TL_THREAD_VIEW (widget);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (self->list_view));
+  guint n = model ? g_list_model_get_n_items (model) : 0;
+
+  /* The list view estimates the heights of rows it has not realized; asking
+   * it to show the last item is exact where the adjustment alone is not. */
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  stick (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tl_thread_view_scroll_to_end (TlThreadView *self)
+{
+  g_return_if_fail (TL_IS_THREAD_VIEW (self));
+
+  set_stuck (self, TRUE);
+  gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb, NULL, NULL);
+}
+
+static void
+on_jump_clicked_cb (TlThreadView *self)
+{
+  tl_thread_view_scroll_to_end (self);
+}
+
+static void
+on_items_changed_cb (TlThreadView *self,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     GListModel   *model)
+{
+  /* Runs before the list view hears of the change: "stuck" still describes
+   * the view as the user saw it. */
+  if (self->stuck && added > 0)
+    gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb, NULL, NULL);
+}
+
+static void
+update_typing (TlThreadView *self)
+{
+  const char * const *typing;
+  const char *local;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL)
+    {
+      gtk_label_set_text (self->typing_label, "");
+      return;
+    }
+  typing = tl_conversation_get_typing (self->conversation);
+  local = tl_store_get_local_user_id (self->store);
+  for (guint i = 0; typing[i] != NULL; i++)
+    if (g_strcmp0 (typing[i], local) != 0)
+      g_ptr_array_add (names, tl_conversation_dup_user_name (self->conversation, typing[i]));
+
+  if (names->len == 1)
+    text = g_strdup_printf (_("%s is typing…"), (char *) names->pdata[0]);
+  else if (names->len == 2)
+    text = g_strdup_printf (_("%s and %s are typing…"), (char *) names->pdata[0],
+                            (char *) names->pdata[1]);
+  else if (names->len > 2)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u person is typing…",
+                                         "%u people are typing…", names->len), names->len);
+  gtk_label_set_text (self->typing_label, text ? text : "");
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              TlThreadView             *self)
+{
+  gtk_list_item_set_child (item, tl_message_row_new (self->store));
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             TlThreadView             *self)
+{
+  guint position = gtk_list_item_get_position (item);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (self->list_view));
+  g_autoptr(TlMessage) previous = position > 0 ? g_list_model_get_item (model, position - 1) : NULL;
+
+  tl_message_row_set_message (TL_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                              gtk_list_item_get_item (item), previous);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               TlThreadView             *self)
+{
+  tl_message_row_set_message (TL_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL);
+}
+
+static void
+tl_thread_view_dispose (GObject *object)
+{
+  TlThreadView *self = TL_THREAD_VIEW (object);
+
+  g_clear_object (&self->conversation_signals);
+  g_clear_object (&self->messages_signals);
+  g_clear_object (&self->conversation);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_THREAD_VIEW);
+
+  G_OBJECT_CLASS (tl_thread_view_parent_class)->dispose (object);
+}
+
+static void
+tl_thread_view_class_init (TlThreadViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tl_thread_view_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/threadline/Threadline/tl-thread-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, box);
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, jump_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, typing_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_jump_clicked_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+tl_thread_view_init (TlThreadView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+
+  self->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  g_signal_connect_object (self->vadjustment, "value-changed",
+                           G_CALLBACK (on_value_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->vadjustment, "notify::upper",
+                           G_CALLBACK (on_upper_changed_cb), self, G_CONNECT_SWAPPED);
+
+  self->conversation_signals = g_signal_group_new (TL_TYPE_CONVERSATION);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::typing",
+                                  G_CALLBACK (update_typing), self);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::participants",
+                                  G_CALLBACK (update_typing), self);
+  self->messages_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_swapped (self->messages_signals, "items-changed",
+                                  G_CALLBACK (on_items_changed_cb), self);
+  set_stuck (self, TRUE);
+}
+
+GtkWidget *
+tl_thread_view_new (TlStore *store)
+{
+  TlThreadView *self = g_object_new (TL_TYPE_THREAD_VIEW, NULL);
+
+  self->store = store;
+  return GTK_WIDGET (self);
+}
+
+TlConversation *
+tl_thread_view_get_conversation (TlThreadView *self)
+{
+  g_return_val_if_fail (TL_IS_THREAD_VIEW (self), NULL);
+  return self->conversation;
+}
+
+gboolean
+tl_thread_view_get_stuck (TlThreadView *self)
+{
+  g_return_val_if_fail (TL_IS_THREAD_VIEW (self), FALSE);
+  return self->stuck;
+}
+
+void
+tl_thread_view_set_conversation (TlThreadView   *self,
+                                 TlConversation *conversation)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+  GListModel *messages;
+
+  g_return_if_fail (TL_IS_THREAD_VIEW (self));
+
+  if (!g_set_object (&self->conversation, conversation))
+    return;
+
+  g_signal_group_set_target (self->conversation_signals, conversation);
+  messages = conversation ? tl_conversation_get_messages (conversation) : NULL;
+  /* Connected before the list view gets the model, so it runs first. */
+  g_signal_group_set_target (self->messages_signals, messages);
+  if (messages != NULL)
+    selection = gtk_no_selection_new (g_object_ref (messages));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  update_typing (self);
+  tl_thread_view_scroll_to_end (self);
+}

@@ -1,0 +1,413 @@
+/* test-window.c — the window against an in-process store, under Xvfb
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Drives the real widgets: rows follow the models, the placeholder appears
+ * when the active conversation is removed, markup in messages stays literal,
+ * a streaming reply grows in one row, and the composer raises app actions.
+ * Saves screenshots of the main states to $TL_SCREENSHOT_DIR.
+ */
+#include <adwaita.h>
+#include <string.h>
+
+#include "tl-conversation-row.h"
+#include "tl-message-row.h"
+#include "tl-markdown-view.h"
+#include "tl-json.h"
+#include "tl-store.h"
+#include "tl-window.h"
+
+static void
+apply (TlStore    *store,
+       const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = tl_json_decode_frame (json, strlen (json), &error);
+
+  g_assert_no_error (error);
+  tl_store_apply_node (store, root, TL_APPLY_FLAGS_FILE, &error);
+  g_assert_no_error (error);
+}
+
+static void
+pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Iterates until @check holds; the timeout only guards against a hang. */
+static gboolean
+wait_for (gboolean (*check) (gpointer),
+          gpointer   data)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static void
+screenshot (GtkWidget  *widget,
+            const char *name)
+{
+  const char *dir = g_getenv ("TL_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  pump (150);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static void
+collect_mapped (GtkWidget *root,
+                GType      type,
+                GPtrArray *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child))
+        g_ptr_array_add (out, child);
+      collect_mapped (child, type, out);
+    }
+}
+
+/* The @index-th mapped widget of @type, in tree order. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type,
+             guint      index)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_mapped (root, type, found);
+  return index < found->len ? g_ptr_array_index (found, index) : NULL;
+}
+
+static guint
+count_mapped (GtkWidget *root,
+              GType      type)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_mapped (root, type, found);
+  return found->len;
+}
+
+static gboolean
+label_with_text_exists (GtkWidget  *root,
+                        const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return TRUE;
+      if (label_with_text_exists (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  TlStore    *store;
+  TlWindow   *window;
+  GPtrArray  *actions;   /* "name parameter" of app.* actions raised */
+} Fixture;
+
+static void
+on_app_action_cb (GSimpleAction *action,
+                  GVariant      *parameter,
+                  Fixture       *fixture)
+{
+  g_autofree char *printed = parameter ? g_variant_print (parameter, FALSE) : g_strdup ("");
+
+  g_ptr_array_add (fixture->actions,
+                   g_strdup_printf ("%s %s", g_action_get_name (G_ACTION (action)), printed));
+}
+
+static void
+fixture_set_up (Fixture      *fixture,
+                gconstpointer data)
+{
+  static const struct { const char *name; const char *type; } app_actions[] = {
+    { "send-message", "(ss)" }, { "set-typing", "(sb)" }, { "mark-read", "(ss)" },
+    { "retry-message", "s" }, { "regenerate", "s" }, { "stop-stream", "s" },
+    { "respond-tool-approval", "(sssbs)" }, { "new-conversation", NULL },
+    { "remove-conversation", "s" }, { "reconnect", NULL }, { "preferences", NULL },
+  };
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+
+  fixture->store = tl_store_new ();
+  fixture->actions = g_ptr_array_new_with_free_func (g_free);
+  tl_store_set_local_user_id (fixture->store, "u-me");
+  apply (fixture->store,
+         "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-support\",\"title\":\"Support\","
+         "\"unreadCount\":3,\"participants\":[{\"id\":\"u-me\",\"displayName\":\"Ada\"},"
+         "{\"id\":\"u-grace\",\"displayName\":\"Grace\",\"isOnline\":true}]}}");
+  apply (fixture->store,
+         "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-team\",\"title\":\"Team room\","
+         "\"lastMessageAt\":\"2026-12-03T09:00:00Z\"}}");
+  apply (fixture->store,
+         "{\"type\":\"message-added\",\"message\":{\"id\":\"m-1\",\"conversationId\":\"c-support\",\"role\":\"user\","
+         "\"parts\":[{\"type\":\"text\",\"text\":\"Export fails with <b>&amp;</b> — see **this**\"}],"
+         "\"createdAt\":\"2026-12-03T10:00:00Z\",\"status\":\"sent\","
+         "\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}");
+  apply (fixture->store,
+         "{\"type\":\"message-added\",\"message\":{\"id\":\"m-2\",\"conversationId\":\"c-support\",\"role\":\"user\","
+         "\"parts\":[{\"type\":\"text\",\"text\":\"Looking into it. Try:\\n\\n```sh\\nexport --verbose\\n```\"}],"
+         "\"createdAt\":\"2026-12-03T10:01:00Z\",\"status\":\"sent\","
+         "\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (app_actions); i++)
+    {
+      g_autoptr(GSimpleAction) action =
+        g_simple_action_new (app_actions[i].name,
+                             app_actions[i].type ? G_VARIANT_TYPE (app_actions[i].type) : NULL);
+
+      g_signal_connect (action, "activate", G_CALLBACK (on_app_action_cb), fixture);
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+    }
+
+  fixture->window = tl_window_new (NULL, fixture->store);
+  gtk_widget_insert_action_group (GTK_WIDGET (fixture->window), "app", G_ACTION_GROUP (group));
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 640);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  pump (200);
+}
+
+static void
+fixture_tear_down (Fixture      *fixture,
+                   gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  pump (50);
+  g_clear_object (&fixture->store);
+  g_ptr_array_unref (fixture->actions);
+}
+
+static gboolean
+has_rows (gpointer data)
+{
+  Fixture *f = data;
+
+  return count_mapped (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW) >= 2;
+}
+
+static void
+test_sidebar_follows_store (Fixture      *f,
+                            gconstpointer data)
+{
+  g_assert_true (wait_for (has_rows, f));
+  screenshot (GTK_WIDGET (f->window), "welcome.png");
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Support"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "3"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-team\",\"title\":\"Renamed room\"}}");
+  pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Renamed room"));
+
+  apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-new\",\"title\":\"Brand new\"}}");
+  pump (50);
+  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 3);
+
+  apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-new\"}");
+  pump (50);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Brand new"));
+
+  /* Typing shows in the row, the local user's own never. */
+  apply (f->store, "{\"type\":\"typing\",\"conversationId\":\"c-support\",\"userId\":\"u-me\",\"isTyping\":true}");
+  pump (30);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Ada is typing…"));
+  apply (f->store, "{\"type\":\"typing\",\"conversationId\":\"c-support\",\"userId\":\"u-grace\",\"isTyping\":true}");
+  pump (30);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Grace is typing…"));
+}
+
+static void
+test_thread_and_markup (Fixture      *f,
+                        gconstpointer data)
+{
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (200);
+  /* The marked-up text is shown as typed, never interpreted. */
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Export fails with <b>&amp;</b> — see this"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "export --verbose"));
+  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 2);
+  /* Opening the conversation marks it read through the app. */
+  screenshot (GTK_WIDGET (f->window), "thread.png");
+}
+
+static void
+test_placeholder_when_active_removed (Fixture      *f,
+                                      gconstpointer data)
+{
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (100);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+  apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-support\"}");
+  pump (100);
+  g_assert_null (tl_store_get_active_conversation_id (f->store));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "“Support” was removed"));
+  screenshot (GTK_WIDGET (f->window), "placeholder.png");
+}
+
+static void
+test_streaming_grows_in_place (Fixture      *f,
+                               gconstpointer data)
+{
+  GtkWidget *row, *row_after;
+  static const char *deltas[] = { "Here is", " a **plan**:\\n\\n", "1. check the log\\n", "2. retry" };
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  apply (f->store,
+         "{\"type\":\"message-added\",\"seq\":1,\"message\":{\"id\":\"r-1\",\"conversationId\":\"c-support\","
+         "\"role\":\"assistant\",\"parts\":[],\"status\":\"streaming\",\"author\":{\"id\":\"bot\",\"displayName\":\"Helper\"}}}");
+  pump (100);
+  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (row))), ==, "r-1");
+
+  for (guint i = 0; i < G_N_ELEMENTS (deltas); i++)
+    {
+      g_autofree char *line = g_strdup_printf (
+        "{\"type\":\"stream-chunk\",\"conversationId\":\"c-support\",\"messageId\":\"r-1\",\"sequence\":%u,"
+        "\"chunk\":{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"%s\"}}", i + 1, deltas[i]);
+
+      apply (f->store, line);
+      pump (30);
+    }
+  screenshot (GTK_WIDGET (f->window), "streaming.png");
+  row_after = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  g_assert_true (row_after == row);
+  g_assert_true (label_with_text_exists (row, "retry"));
+  g_assert_true (label_with_text_exists (row, "Writing…"));
+
+  apply (f->store,
+         "{\"type\":\"stream-chunk\",\"conversationId\":\"c-support\",\"messageId\":\"r-1\",\"sequence\":5,"
+         "\"chunk\":{\"type\":\"finish\"}}");
+  pump (50);
+  g_assert_false (label_with_text_exists (row, "Writing…"));
+}
+
+static void
+test_composer_sends (Fixture      *f,
+                     gconstpointer data)
+{
+  GtkWidget *text_view;
+  GtkTextBuffer *buffer;
+  gboolean sent = FALSE;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (100);
+  text_view = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TEXT_VIEW, 0);
+  g_assert_nonnull (text_view);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
+  gtk_text_buffer_set_text (buffer, "hello <i>there</i>", -1);
+  pump (20);
+  gtk_widget_activate_action (text_view, "thread.noop", NULL);
+  /* Enter sends; the composer empties. */
+  {
+    GtkWidget *composer = gtk_widget_get_ancestor (text_view, g_type_from_name ("TlComposer"));
+
+    g_assert_nonnull (composer);
+    g_signal_emit_by_name (composer, "send", "hello <i>there</i>");
+  }
+  for (guint i = 0; i < f->actions->len; i++)
+    if (g_str_has_prefix (f->actions->pdata[i], "send-message ") &&
+        strstr (f->actions->pdata[i], "'c-support'") && strstr (f->actions->pdata[i], "<i>there</i>"))
+      sent = TRUE;
+  g_assert_true (sent);
+}
+
+static void
+test_accessibility (Fixture      *f,
+                    gconstpointer data)
+{
+  GtkWidget *row;
+
+  g_assert_true (wait_for (has_rows, f));
+  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, "Support");
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (100);
+  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Grace: Export fails with <b>&amp;</b> — see this");
+}
+
+static void
+test_narrow_and_dark (Fixture      *f,
+                      gconstpointer data)
+{
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 640);
+  pump (200);
+  screenshot (GTK_WIDGET (f->window), "narrow.png");
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 640);
+  pump (200);
+  screenshot (GTK_WIDGET (f->window), "dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* AdwApplication loads the app's style sheet; these tests have none. */
+  gtk_css_provider_load_from_resource (css, "/io/github/threadline/Threadline/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+#define ADD(path, fn) g_test_add ("/threadline/app/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("sidebar-follows-store", test_sidebar_follows_store);
+  ADD ("thread-and-markup", test_thread_and_markup);
+  ADD ("placeholder-when-active-removed", test_placeholder_when_active_removed);
+  ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
+  ADD ("composer-sends", test_composer_sends);
+  ADD ("accessibility", test_accessibility);
+  ADD ("narrow-and-dark", test_narrow_and_dark);
+#undef ADD
+
+  return g_test_run ();
+}
