@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "tl-sorted-list.h"
 #include "tl-test-util.h"
 
 #define CONV(id, extra) \
@@ -527,6 +528,46 @@ test_snapshot_swaps_once (void)
   g_assert_false (tl_store_get_in_snapshot (store));
 }
 
+static void
+on_message_added_cb (TlStore   *store,
+                     TlMessage *message,
+                     GPtrArray *seen)
+{
+  /* Announced after the batch: the model already holds it. */
+  guint position;
+  TlConversation *conversation = tl_store_lookup_conversation (store, tl_message_get_conversation_id (message));
+
+  g_assert_true (tl_sorted_list_find (TL_SORTED_LIST (tl_conversation_get_messages (conversation)),
+                                      message, &position));
+  g_ptr_array_add (seen, g_strdup (tl_message_get_id (message)));
+}
+
+static void
+test_message_added_signal (void)
+{
+  g_autoptr(TlStore) store = tl_store_new ();
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (store, "message-added", G_CALLBACK (on_message_added_cb), seen);
+  tl_test_apply_all (store,
+                     "{\"type\":\"snapshot-begin\",\"epoch\":\"e\",\"atSeq\":0}",
+                     "{\"type\":\"snapshot-messages\",\"conversationId\":\"c\",\"messages\":[{\"id\":\"old\"}],"
+                     "\"hasMoreHistory\":true,\"historyCursor\":\"cur-1\"}",
+                     "{\"type\":\"snapshot-end\",\"atSeq\":0}",
+                     MSG (1, "new", "c", "2026-12-03T10:00:00Z"),
+                     MSG (2, "new", "c", "2026-12-03T10:00:00Z"),
+                     "{\"type\":\"message-updated\",\"message\":{\"id\":\"up\",\"conversationId\":\"c\"}}",
+                     NULL);
+  /* A snapshot is state, not news; a replace is not new. */
+  g_assert_cmpuint (seen->len, ==, 2);
+  g_assert_cmpstr (seen->pdata[0], ==, "new");
+  g_assert_cmpstr (seen->pdata[1], ==, "up");
+  g_assert_true (tl_conversation_get_has_more_history (tl_store_lookup_conversation (store, "c")));
+  g_assert_cmpstr (tl_conversation_get_history_cursor (tl_store_lookup_conversation (store, "c")), ==, "cur-1");
+  tl_store_set_history_position (store, "c", FALSE, NULL);
+  g_assert_false (tl_conversation_get_has_more_history (tl_store_lookup_conversation (store, "c")));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -552,6 +593,7 @@ main (int    argc,
   g_test_add_func ("/threadline/store/read-and-receipts", test_read_and_receipts);
   g_test_add_func ("/threadline/store/presence-updates-participants", test_presence_updates_participants);
   g_test_add_func ("/threadline/store/snapshot-swaps-once", test_snapshot_swaps_once);
+  g_test_add_func ("/threadline/store/message-added-signal", test_message_added_signal);
 
   return g_test_run ();
 }

@@ -17,6 +17,9 @@ TlSortedList   *tl_conversation_get_message_list  (TlConversation             *s
 void            tl_conversation_apply_record      (TlConversation             *self,
                                                    const TlConversationRecord *record,
                                                    gboolean                    replace);
+void            tl_conversation_set_history       (TlConversation             *self,
+                                                   gboolean                    has_more,
+                                                   const char                 *cursor);
 void            tl_conversation_mark_read         (TlConversation             *self);
 void            tl_conversation_set_receipt       (TlConversation             *self,
                                                    const char                 *user_id,

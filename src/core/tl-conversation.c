@@ -29,6 +29,9 @@ struct _TlConversation
   TlSortedList *messages;
   guint         n_untimed;
 
+  gboolean      has_more_history;
+  char         *history_cursor;
+
   GPtrArray    *typing;           /* sorted ids, NULL-terminated */
   GHashTable   *typing_since;     /* id → monotonic µs of the last isTyping:true */
   GHashTable   *receipts;         /* user id → message id */
@@ -53,6 +56,8 @@ enum {
   PROP_PARTICIPANTS,
   PROP_METADATA,
   PROP_TYPING,
+  PROP_HAS_MORE_HISTORY,
+  PROP_HISTORY_CURSOR,
   N_PROPS
 };
 
@@ -78,6 +83,7 @@ tl_conversation_finalize (GObject *object)
   g_clear_pointer (&self->typing_since, g_hash_table_unref);
   g_clear_pointer (&self->receipts, g_hash_table_unref);
   g_free (self->sort_key_text);
+  g_free (self->history_cursor);
 
   G_OBJECT_CLASS (tl_conversation_parent_class)->finalize (object);
 }
@@ -105,6 +111,8 @@ tl_conversation_get_property (GObject    *object,
     case PROP_PARTICIPANTS: g_value_set_boxed (value, self->participants); break;
     case PROP_METADATA: g_value_set_boxed (value, self->metadata); break;
     case PROP_TYPING: g_value_set_boxed (value, self->typing->pdata); break;
+    case PROP_HAS_MORE_HISTORY: g_value_set_boolean (value, self->has_more_history); break;
+    case PROP_HISTORY_CURSOR: g_value_set_string (value, self->history_cursor); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -131,6 +139,10 @@ tl_conversation_class_init (TlConversationClass *klass)
                                                       JSON_TYPE_NODE, flags);
   properties[PROP_METADATA] = g_param_spec_boxed ("metadata", NULL, NULL, JSON_TYPE_NODE, flags);
   properties[PROP_TYPING] = g_param_spec_boxed ("typing", NULL, NULL, G_TYPE_STRV, flags);
+  /* Where older messages continue on the server (snapshot pages and
+   * history replies say); not part of the dump. */
+  properties[PROP_HAS_MORE_HISTORY] = g_param_spec_boolean ("has-more-history", NULL, NULL, FALSE, flags);
+  properties[PROP_HISTORY_CURSOR] = g_param_spec_string ("history-cursor", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -259,6 +271,35 @@ tl_conversation_mark_read (TlConversation *self)
   };
 
   tl_conversation_apply_record (self, &record, FALSE);
+}
+
+void
+tl_conversation_set_history (TlConversation *self,
+                             gboolean        has_more,
+                             const char     *cursor)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->has_more_history != has_more)
+    {
+      self->has_more_history = has_more;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_MORE_HISTORY]);
+    }
+  set_string (self, &self->history_cursor, cursor, PROP_HISTORY_CURSOR);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+gboolean
+tl_conversation_get_has_more_history (TlConversation *self)
+{
+  g_return_val_if_fail (TL_IS_CONVERSATION (self), FALSE);
+  return self->has_more_history;
+}
+
+const char *
+tl_conversation_get_history_cursor (TlConversation *self)
+{
+  g_return_val_if_fail (TL_IS_CONVERSATION (self), NULL);
+  return self->history_cursor;
 }
 
 void

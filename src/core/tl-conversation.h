@@ -28,6 +28,9 @@ JsonNode    *tl_conversation_get_metadata        (TlConversation *self);
 GListModel  *tl_conversation_get_messages        (TlConversation *self);
 /* Sorted ids of the users typing now. */
 const char * const *tl_conversation_get_typing   (TlConversation *self);
+/* Whether the server has older messages, and the cursor to ask for them. */
+gboolean     tl_conversation_get_has_more_history (TlConversation *self);
+const char  *tl_conversation_get_history_cursor  (TlConversation *self);
 /* user id → message id of that user's latest read receipt. */
 GHashTable  *tl_conversation_get_receipts        (TlConversation *self);
 

@@ -18,6 +18,7 @@ struct _TlSnapshot
   GPtrArray  *conversation_ids;   /* borrowed ids, first-seen order */
   GHashTable *messages;           /* id → TlSnapshotMessage* */
   GPtrArray  *message_order;      /* TlSnapshotMessage*, owned */
+  GHashTable *last_pages;         /* conversation id → TlEvent (borrowed) */
 };
 
 TlSnapshot *
@@ -32,6 +33,7 @@ tl_snapshot_new (TlEvent *begin)
   self->conversation_ids = g_ptr_array_new ();
   self->messages = g_hash_table_new (g_str_hash, g_str_equal);
   self->message_order = g_ptr_array_new_with_free_func (g_free);
+  self->last_pages = g_hash_table_new (g_str_hash, g_str_equal);
   return self;
 }
 
@@ -43,6 +45,7 @@ tl_snapshot_free (TlSnapshot *self)
   g_ptr_array_unref (self->conversation_ids);
   g_hash_table_unref (self->messages);
   g_ptr_array_unref (self->message_order);
+  g_hash_table_unref (self->last_pages);
   g_ptr_array_unref (self->events);
   g_free (self);
 }
@@ -100,6 +103,7 @@ tl_snapshot_add_messages (TlSnapshot *self,
                           TlEvent    *event)
 {
   g_ptr_array_add (self->events, tl_event_ref (event));
+  g_hash_table_insert (self->last_pages, (gpointer) event->conversation_id, event);
   for (guint i = 0; i < event->records->len; i++)
     {
       const TlMessageRecord *record = g_ptr_array_index (event->records, i);
@@ -136,4 +140,11 @@ GPtrArray *
 tl_snapshot_get_messages (TlSnapshot *self)
 {
   return self->message_order;
+}
+
+TlEvent *
+tl_snapshot_get_last_page (TlSnapshot *self,
+                           const char *conversation_id)
+{
+  return g_hash_table_lookup (self->last_pages, conversation_id);
 }

@@ -35,6 +35,9 @@ const TlConversationRecord *
 /* TlSnapshotMessage* in first-seen order; a repeated id keeps its first
  * position and takes the later copy's record. */
 GPtrArray  *tl_snapshot_get_messages       (TlSnapshot  *self);
+/* The last snapshot-messages page of @conversation_id, or NULL. */
+TlEvent    *tl_snapshot_get_last_page      (TlSnapshot  *self,
+                                            const char  *conversation_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TlSnapshot, tl_snapshot_free)
 

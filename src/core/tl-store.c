@@ -52,6 +52,7 @@ struct _TlStore
   GHashTable   *streams;          /* message id → TlStream, not over yet */
   GHashTable   *ended_streams;    /* message ids whose stream is over for good */
   GHashTable   *typing;           /* set of TlConversation* with someone typing */
+  GPtrArray    *added;            /* TlMessage* created in this batch, announced after it */
   TlClockFunc   clock;
   gpointer      clock_data;
 };
@@ -59,6 +60,7 @@ struct _TlStore
 enum {
   SIGNAL_STREAM_GAP,
   SIGNAL_TYPING_CHANGED,
+  SIGNAL_MESSAGE_ADDED,
   N_SIGNALS
 };
 
@@ -96,6 +98,7 @@ tl_store_finalize (GObject *object)
   g_clear_pointer (&self->streams, g_hash_table_unref);
   g_clear_pointer (&self->ended_streams, g_hash_table_unref);
   g_clear_pointer (&self->typing, g_hash_table_unref);
+  g_clear_pointer (&self->added, g_ptr_array_unref);
   g_clear_pointer (&self->batched_lists, g_hash_table_unref);
   g_clear_pointer (&self->messages, g_hash_table_unref);
   g_clear_pointer (&self->participation, g_hash_table_unref);
@@ -188,6 +191,12 @@ tl_store_class_init (TlStoreClass *klass)
 
   /* Someone started or stopped typing somewhere: whoever runs the clock
    * asks tl_store_expire_typing() for the next deadline. */
+  /* A message the store had not seen, after its batch reached the models:
+   * for notifications. A snapshot's messages are state, not news. */
+  signals[SIGNAL_MESSAGE_ADDED] =
+    g_signal_new ("message-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, TL_TYPE_MESSAGE);
+
   signals[SIGNAL_TYPING_CHANGED] =
     g_signal_new ("typing-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -216,6 +225,7 @@ tl_store_init (TlStore *self)
                                          (GDestroyNotify) tl_stream_free);
   self->ended_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->typing = g_hash_table_new (NULL, NULL);
+  self->added = g_ptr_array_new_with_free_func (g_object_unref);
   self->clock = monotonic_clock;
 }
 
@@ -247,6 +257,7 @@ void
 tl_store_end_batch (TlStore *self)
 {
   g_autoptr(GList) lists = NULL;
+  g_autoptr(GPtrArray) added = NULL;
 
   g_return_if_fail (TL_IS_STORE (self));
   g_return_if_fail (self->batch_depth > 0);
@@ -263,6 +274,11 @@ tl_store_end_batch (TlStore *self)
       g_object_unref (l->data);
     }
   g_object_thaw_notify (G_OBJECT (self));
+
+  added = g_steal_pointer (&self->added);
+  self->added = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < added->len; i++)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, added->pdata[i]);
 }
 
 /* Every mutation of a list goes through here, so a list joins the current
@@ -508,6 +524,8 @@ apply_message (TlStore               *self,
       g_hash_table_insert (self->messages, (gpointer) tl_message_get_id (created), created);
       thread_insert (self, to, created);
       sidebar_touch (self, to);
+      if (self->batch_depth > 0)
+        g_ptr_array_add (self->added, g_object_ref (created));
       return TRUE;
     }
 
@@ -830,6 +848,21 @@ apply_chunk (TlStore *self,
   return ok ? TL_APPLY_APPLIED : TL_APPLY_INVALID;
 }
 
+void
+tl_store_set_history_position (TlStore    *self,
+                               const char *conversation_id,
+                               gboolean    has_more,
+                               const char *cursor)
+{
+  TlConversation *conversation;
+
+  g_return_if_fail (TL_IS_STORE (self));
+
+  conversation = g_hash_table_lookup (self->conversations, conversation_id);
+  if (conversation != NULL)
+    tl_conversation_set_history (conversation, has_more, cursor);
+}
+
 GStrv
 tl_store_dup_stream_ids (TlStore *self)
 {
@@ -1019,6 +1052,12 @@ swap_snapshot (TlStore *self)
       participation_update (self, conversation, TRUE);
       tl_conversation_clear_typing (conversation);
       tl_conversation_clear_receipts (conversation);
+      {
+        TlEvent *page = tl_snapshot_get_last_page (snapshot, id);
+
+        tl_conversation_set_history (conversation, page && page->flag,
+                                     page ? page->history_cursor : NULL);
+      }
       g_hash_table_insert (threads, conversation, g_ptr_array_new_with_free_func (g_object_unref));
     }
 

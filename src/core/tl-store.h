@@ -88,6 +88,12 @@ gint64          tl_store_expire_typing             (TlStore      *self);
 /* On disconnect. */
 void            tl_store_clear_typing              (TlStore      *self);
 
+/* After a history page: whether older messages remain, and from where. */
+void            tl_store_set_history_position      (TlStore      *self,
+                                                    const char   *conversation_id,
+                                                    gboolean      has_more,
+                                                    const char   *cursor);
+
 /* Streams in progress, for hello.streams: ids of replies not yet over, and
  * the highest contiguous chunk sequence applied to each. */
 GStrv           tl_store_dup_stream_ids            (TlStore      *self);
