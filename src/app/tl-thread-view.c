@@ -8,6 +8,10 @@
  * stuck every growth of the content (a new message, a streaming reply
  * getting taller) keeps the end in view. Scrolled up, nothing moves and a
  * "jump to latest" button appears instead.
+ *
+ * Older history is asked for before the user reaches the top — within a
+ * screen of it, or at once when the first page does not fill the view —
+ * one request at a time, until the server says there is no more.
  */
 #define G_LOG_DOMAIN "threadline-app"
 
@@ -39,6 +43,7 @@ struct _TlThreadView
 
   gboolean        stuck;
   gboolean        scrolling;   /* our own scroll in progress */
+  char           *requested_cursor;  /* history asked for, not yet arrived */
 };
 
 G_DEFINE_FINAL_TYPE (TlThreadView, tl_thread_view, GTK_TYPE_WIDGET)
@@ -63,6 +68,28 @@ stick (TlThreadView *self)
 }
 
 static void
+maybe_load_older (TlThreadView *self)
+{
+  const char *cursor;
+  double value, page;
+
+  if (self->conversation == NULL || !tl_conversation_get_has_more_history (self->conversation))
+    return;
+  cursor = tl_conversation_get_history_cursor (self->conversation);
+  /* One request per cursor: the next one waits for its page. */
+  if (g_strcmp0 (cursor, self->requested_cursor) == 0 && self->requested_cursor != NULL)
+    return;
+  value = gtk_adjustment_get_value (self->vadjustment);
+  page = gtk_adjustment_get_page_size (self->vadjustment);
+  if (value > page)
+    return;
+  g_free (self->requested_cursor);
+  self->requested_cursor = g_strdup (cursor ? cursor : "");
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.load-history", "(ss)",
+                              tl_conversation_get_id (self->conversation), cursor ? cursor : "");
+}
+
+static void
 on_value_changed_cb (TlThreadView  *self,
                      GtkAdjustment *adjustment)
 {
@@ -72,6 +99,7 @@ on_value_changed_cb (TlThreadView  *self,
     return;
   end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
   set_stuck (self, gtk_adjustment_get_value (adjustment) >= end - 2);
+  maybe_load_older (self);
 }
 
 static void
@@ -81,6 +109,8 @@ on_upper_changed_cb (TlThreadView  *self,
 {
   if (self->stuck)
     stick (self);
+  /* A first page shorter than the view never scrolls: ask now. */
+  maybe_load_older (self);
 }
 
 static gboolean
@@ -197,6 +227,7 @@ tl_thread_view_dispose (GObject *object)
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
+  g_clear_pointer (&self->requested_cursor, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_THREAD_VIEW);
 
   G_OBJECT_CLASS (tl_thread_view_parent_class)->dispose (object);
@@ -244,6 +275,10 @@ tl_thread_view_init (TlThreadView *self)
                                   G_CALLBACK (update_typing), self);
   g_signal_group_connect_swapped (self->conversation_signals, "notify::participants",
                                   G_CALLBACK (update_typing), self);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::history-cursor",
+                                  G_CALLBACK (maybe_load_older), self);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::has-more-history",
+                                  G_CALLBACK (maybe_load_older), self);
   self->messages_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->messages_signals, "items-changed",
                                   G_CALLBACK (on_items_changed_cb), self);
@@ -292,6 +327,8 @@ tl_thread_view_set_conversation (TlThreadView   *self,
   if (messages != NULL)
     selection = gtk_no_selection_new (g_object_ref (messages));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);
   tl_thread_view_scroll_to_end (self);
+  maybe_load_older (self);
 }

@@ -577,6 +577,21 @@ on_is_active_cb (TlWindow *self)
   mark_read (self);
 }
 
+static gboolean
+tl_window_close_request (GtkWindow *window)
+{
+  TlWindow *self = TL_WINDOW (window);
+  int width, height;
+
+  /* The unmaximized size, so a maximized window restores to something sane. */
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (tl_window_parent_class)->close_request (window);
+}
+
 static void
 tl_window_dispose (GObject *object)
 {
@@ -614,6 +629,7 @@ tl_window_class_init (TlWindowClass *klass)
 
   object_class->dispose = tl_window_dispose;
   object_class->finalize = tl_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = tl_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/threadline/Threadline/tl-window.ui");
@@ -651,6 +667,7 @@ tl_window_class_init (TlWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "thread.stop-stream", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "app.preferences", NULL);
 }
 
 static void
@@ -658,6 +675,11 @@ tl_window_init (TlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new ("io.github.threadline.Threadline");
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->sidebar);
 }

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "tl-composer.h"
 #include "tl-conversation-row.h"
 #include "tl-message-row.h"
 #include "tl-markdown-view.h"
@@ -167,6 +168,7 @@ fixture_set_up (Fixture      *fixture,
     { "retry-message", "s" }, { "regenerate", "s" }, { "stop-stream", "s" },
     { "respond-tool-approval", "(sssbs)" }, { "new-conversation", NULL },
     { "remove-conversation", "s" }, { "reconnect", NULL }, { "preferences", NULL },
+    { "load-history", "(ss)" },
   };
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
 
@@ -324,34 +326,67 @@ test_streaming_grows_in_place (Fixture      *f,
   g_assert_false (label_with_text_exists (row, "Writing…"));
 }
 
+static gboolean
+action_raised (Fixture    *f,
+               const char *text)
+{
+  for (guint i = 0; i < f->actions->len; i++)
+    if (strcmp (f->actions->pdata[i], text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_composer_sends (Fixture      *f,
                      gconstpointer data)
 {
-  GtkWidget *text_view;
-  GtkTextBuffer *buffer;
-  gboolean sent = FALSE;
+  TlComposer *composer;
+  g_autofree char *left = NULL;
 
   tl_store_set_active_conversation_id (f->store, "c-support");
   pump (100);
-  text_view = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TEXT_VIEW, 0);
-  g_assert_nonnull (text_view);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
-  gtk_text_buffer_set_text (buffer, "hello <i>there</i>", -1);
-  pump (20);
-  gtk_widget_activate_action (text_view, "thread.noop", NULL);
-  /* Enter sends; the composer empties. */
-  {
-    GtkWidget *composer = gtk_widget_get_ancestor (text_view, g_type_from_name ("TlComposer"));
+  composer = TL_COMPOSER (find_widget (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0));
+  g_assert_nonnull (composer);
+  /* Whitespace alone is not a message. */
+  tl_composer_set_text (composer, "   \n ");
+  tl_composer_submit (composer);
+  g_assert_false (action_raised (f, "send-message ('c-support', '')"));
 
-    g_assert_nonnull (composer);
-    g_signal_emit_by_name (composer, "send", "hello <i>there</i>");
+  tl_composer_set_text (composer, "  hello <i>there</i>\nsecond line ");
+  pump (20);
+  g_assert_true (action_raised (f, "set-typing ('c-support', true)"));
+  tl_composer_submit (composer);
+  g_assert_true (action_raised (f, "send-message ('c-support', 'hello <i>there</i>\\nsecond line')"));
+  g_assert_true (action_raised (f, "set-typing ('c-support', false)"));
+  left = tl_composer_dup_text (composer);
+  g_assert_cmpstr (left, ==, "");
+}
+
+static void
+test_older_history_requested (Fixture      *f,
+                              gconstpointer data)
+{
+  /* A first page that does not fill the view asks for more at once, once. */
+  apply (f->store, "{\"type\":\"snapshot-begin\",\"epoch\":\"e\",\"atSeq\":0}");
+  apply (f->store, "{\"type\":\"snapshot-conversations\",\"conversations\":[{\"id\":\"c-long\",\"title\":\"Long\"}]}");
+  apply (f->store, "{\"type\":\"snapshot-messages\",\"conversationId\":\"c-long\",\"messages\":["
+                   "{\"id\":\"h-1\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"recent\"}],"
+                   "\"createdAt\":\"2026-12-03T10:00:00Z\"}],\"hasMoreHistory\":true,\"historyCursor\":\"before-h-1\"}");
+  apply (f->store, "{\"type\":\"snapshot-end\",\"atSeq\":0}");
+  tl_store_set_active_conversation_id (f->store, "c-long");
+  pump (200);
+  g_assert_true (action_raised (f, "load-history ('c-long', 'before-h-1')"));
+  {
+    guint count = 0;
+
+    for (guint i = 0; i < f->actions->len; i++)
+      count += g_str_has_prefix (f->actions->pdata[i], "load-history ");
+    g_assert_cmpuint (count, ==, 1);
   }
-  for (guint i = 0; i < f->actions->len; i++)
-    if (g_str_has_prefix (f->actions->pdata[i], "send-message ") &&
-        strstr (f->actions->pdata[i], "'c-support'") && strstr (f->actions->pdata[i], "<i>there</i>"))
-      sent = TRUE;
-  g_assert_true (sent);
+  /* The page arrives and says there is no more: no further request. */
+  tl_store_set_history_position (f->store, "c-long", FALSE, NULL);
+  pump (100);
+  g_assert_false (action_raised (f, "load-history ('c-long', '')"));
 }
 
 static void
@@ -405,6 +440,7 @@ main (int    argc,
   ADD ("placeholder-when-active-removed", test_placeholder_when_active_removed);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("composer-sends", test_composer_sends);
+  ADD ("older-history-requested", test_older_history_requested);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);
 #undef ADD
