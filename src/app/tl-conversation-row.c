@@ -206,6 +206,10 @@ tl_conversation_row_init (TlConversationRow *self)
   self->last_message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->last_message_signals, "notify::parts",
                                   G_CALLBACK (update_preview), self);
+  /* A streamed reply's text grows inside its parts; the preview catches up
+   * when the reply ends rather than on every delta. */
+  g_signal_group_connect_swapped (self->last_message_signals, "notify::status",
+                                  G_CALLBACK (update_preview), self);
 }
 
 GtkWidget *

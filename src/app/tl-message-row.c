@@ -41,6 +41,7 @@ struct _TlMessageRow
   /* owned */
   TlMessage    *message;
   GSignalGroup *message_signals;
+  GSignalGroup *conversation_signals;
 
   /* borrowed */
   TlStore      *store;
@@ -415,6 +416,15 @@ update_receipts (TlMessageRow *self)
 }
 
 static void
+on_receipts_changed_cb (TlMessageRow *self)
+{
+  if (self->message == NULL)
+    return;
+  update_receipts (self);
+  update_status (self);
+}
+
+static void
 update_header (TlMessageRow *self)
 {
   g_autofree char *author = tl_message_dup_author_name (self->message);
@@ -470,6 +480,7 @@ tl_message_row_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_MESSAGE_ROW);
   g_clear_object (&self->message_signals);
+  g_clear_object (&self->conversation_signals);
   g_clear_object (&self->message);
 
   G_OBJECT_CLASS (tl_message_row_parent_class)->dispose (object);
@@ -513,6 +524,9 @@ tl_message_row_init (TlMessageRow *self)
   self->message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->message_signals, "notify",
                                   G_CALLBACK (on_message_notify_cb), self);
+  self->conversation_signals = g_signal_group_new (TL_TYPE_CONVERSATION);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::receipts",
+                                  G_CALLBACK (on_receipts_changed_cb), self);
 }
 
 GtkWidget *
@@ -544,6 +558,10 @@ tl_message_row_set_message (TlMessageRow *self,
 
   g_set_object (&self->message, message);
   g_signal_group_set_target (self->message_signals, message);
+  g_signal_group_set_target (self->conversation_signals,
+                             message ? tl_store_lookup_conversation (self->store,
+                                                                     tl_message_get_conversation_id (message))
+                                     : NULL);
   if (message == NULL)
     {
       rebuild_parts (self);

@@ -58,6 +58,7 @@ enum {
   PROP_TYPING,
   PROP_HAS_MORE_HISTORY,
   PROP_HISTORY_CURSOR,
+  PROP_RECEIPTS,
   N_PROPS
 };
 
@@ -113,6 +114,7 @@ tl_conversation_get_property (GObject    *object,
     case PROP_TYPING: g_value_set_boxed (value, self->typing->pdata); break;
     case PROP_HAS_MORE_HISTORY: g_value_set_boolean (value, self->has_more_history); break;
     case PROP_HISTORY_CURSOR: g_value_set_string (value, self->history_cursor); break;
+    case PROP_RECEIPTS: g_value_set_boxed (value, self->receipts); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -143,6 +145,7 @@ tl_conversation_class_init (TlConversationClass *klass)
    * history replies say); not part of the dump. */
   properties[PROP_HAS_MORE_HISTORY] = g_param_spec_boolean ("has-more-history", NULL, NULL, FALSE, flags);
   properties[PROP_HISTORY_CURSOR] = g_param_spec_string ("history-cursor", NULL, NULL, NULL, flags);
+  properties[PROP_RECEIPTS] = g_param_spec_boxed ("receipts", NULL, NULL, G_TYPE_HASH_TABLE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -307,13 +310,19 @@ tl_conversation_set_receipt (TlConversation *self,
                              const char     *user_id,
                              const char     *message_id)
 {
+  if (g_strcmp0 (g_hash_table_lookup (self->receipts, user_id), message_id) == 0)
+    return;
   g_hash_table_replace (self->receipts, g_strdup (user_id), g_strdup (message_id));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIPTS]);
 }
 
 void
 tl_conversation_clear_receipts (TlConversation *self)
 {
+  if (g_hash_table_size (self->receipts) == 0)
+    return;
   g_hash_table_remove_all (self->receipts);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIPTS]);
 }
 
 static gboolean

@@ -221,6 +221,16 @@ fixture_tear_down (Fixture      *fixture,
 }
 
 static gboolean
+action_raised (Fixture    *f,
+               const char *text)
+{
+  for (guint i = 0; i < f->actions->len; i++)
+    if (strcmp (f->actions->pdata[i], text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 has_rows (gpointer data)
 {
   Fixture *f = data;
@@ -270,6 +280,11 @@ test_thread_and_markup (Fixture      *f,
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "export --verbose"));
   g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 2);
   /* Opening the conversation marks it read through the app. */
+  g_assert_true (action_raised (f, "mark-read ('c-support', 'm-2')"));
+  /* A receipt shows on the message it names, as it arrives. */
+  apply (f->store, "{\"type\":\"read\",\"conversationId\":\"c-support\",\"messageId\":\"m-2\",\"userId\":\"u-grace\"}");
+  pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Seen by Grace"));
   screenshot (GTK_WIDGET (f->window), "thread.png");
 }
 
@@ -324,16 +339,6 @@ test_streaming_grows_in_place (Fixture      *f,
          "\"chunk\":{\"type\":\"finish\"}}");
   pump (50);
   g_assert_false (label_with_text_exists (row, "Writing…"));
-}
-
-static gboolean
-action_raised (Fixture    *f,
-               const char *text)
-{
-  for (guint i = 0; i < f->actions->len; i++)
-    if (strcmp (f->actions->pdata[i], text) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static void
