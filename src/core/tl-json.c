@@ -270,8 +270,10 @@ replace_nul_escapes (const char *data,
 }
 
 JsonNode *
-tl_json_decode_frame (const char *data,
+tl_json_decode_value (const char *data,
                       gsize       length,
+                      gsize       max_size,
+                      guint       max_depth,
                       GError    **error)
 {
   g_autoptr(JsonParser) parser = NULL;
@@ -279,39 +281,37 @@ tl_json_decode_frame (const char *data,
   g_autoptr(GArray) nul_escapes = NULL;
   g_autofree char *replaced = NULL;
   JsonNode *root;
-  JsonNode *type;
   gsize offset = 0;
 
-  if (length > TL_FRAME_MAX_SIZE)
+  if (length > max_size)
     {
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_TOO_LARGE,
-                   "frame of %" G_GSIZE_FORMAT " bytes exceeds the %d-byte limit",
-                   length, TL_FRAME_MAX_SIZE);
+                   "%" G_GSIZE_FORMAT " bytes exceed the %" G_GSIZE_FORMAT "-byte limit",
+                   length, max_size);
       return NULL;
     }
   if (!g_utf8_validate_len (data, length, NULL))
     {
       g_set_error_literal (error, TL_EVENT_ERROR, TL_EVENT_ERROR_INVALID_UTF8,
-                           "frame is not valid UTF-8");
+                           "not valid UTF-8");
       return NULL;
     }
-  switch (check_syntax (data, length, TL_FRAME_MAX_DEPTH, &offset, &nul_escapes))
+  switch (check_syntax (data, length, max_depth, &offset, &nul_escapes))
     {
     case SYNTAX_OK:
       break;
     case SYNTAX_TOO_DEEP:
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_TOO_DEEP,
-                   "frame nests deeper than %d levels", TL_FRAME_MAX_DEPTH);
+                   "nests deeper than %u levels", max_depth);
       return NULL;
     case SYNTAX_RANGE:
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_MALFORMED,
-                   "frame is not valid JSON: number out of range at byte %" G_GSIZE_FORMAT,
-                   offset);
+                   "not valid JSON: number out of range at byte %" G_GSIZE_FORMAT, offset);
       return NULL;
     case SYNTAX_ERROR:
     default:
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_MALFORMED,
-                   "frame is not valid JSON: syntax error at byte %" G_GSIZE_FORMAT, offset);
+                   "not valid JSON: syntax error at byte %" G_GSIZE_FORMAT, offset);
       return NULL;
     }
 
@@ -321,13 +321,31 @@ tl_json_decode_frame (const char *data,
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
+      /* The grammar check passed, so json-glib has no reason to refuse. */
       g_set_error (error, TL_EVENT_ERROR, TL_EVENT_ERROR_MALFORMED,
-                   "frame is not valid JSON: %s", local_error->message);
+                   "not valid JSON: %s", local_error->message);
       return NULL;
     }
-
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  return json_node_ref (root);
+}
+
+JsonNode *
+tl_json_decode_frame (const char *data,
+                      gsize       length,
+                      GError    **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *type;
+
+  root = tl_json_decode_value (data, length, TL_FRAME_MAX_SIZE, TL_FRAME_MAX_DEPTH, &local_error);
+  if (root == NULL)
+    {
+      g_set_error (error, TL_EVENT_ERROR, local_error->code, "frame: %s", local_error->message);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, TL_EVENT_ERROR, TL_EVENT_ERROR_NOT_OBJECT,
                            "frame is not a JSON object");
@@ -342,7 +360,7 @@ tl_json_decode_frame (const char *data,
       return NULL;
     }
 
-  return json_node_ref (root);
+  return g_steal_pointer (&root);
 }
 
 void

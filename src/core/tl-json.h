@@ -11,6 +11,15 @@ G_BEGIN_DECLS
 #define TL_FRAME_MAX_SIZE  (1024 * 1024)
 #define TL_FRAME_MAX_DEPTH 32
 
+/* Decodes any JSON value under the given limits: valid UTF-8, the strict
+ * RFC 8259 grammar, at most @max_size bytes and @max_depth levels of
+ * nesting (top level = 1). Errors are in the TL_EVENT_ERROR domain. */
+JsonNode *tl_json_decode_value  (const char  *data,
+                                 gsize        length,
+                                 gsize        max_size,
+                                 guint        max_depth,
+                                 GError     **error);
+
 /* Decodes one frame: valid UTF-8, at most TL_FRAME_MAX_SIZE bytes, nesting at
  * most TL_FRAME_MAX_DEPTH, a JSON object with a string "type". Errors are in
  * the TL_EVENT_ERROR domain. */
