@@ -155,12 +155,31 @@ tl_conversation_dup_display_title (TlConversation *conversation,
   return g_strdup (tl_conversation_get_id (conversation));
 }
 
+/* g_date_time_to_local() looks the zone up (a stat of /etc/localtime) on
+ * every call, and rows format times on every bind: keep the zone for a
+ * minute, which still follows a change of time zone soon enough. */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *zone;
+  static gint64 loaded_at;
+  gint64 now = g_get_monotonic_time ();
+
+  if (zone == NULL || now - loaded_at > 60 * G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      loaded_at = now;
+    }
+  return zone;
+}
+
 static GDateTime *
 parse_local (const char *timestamp)
 {
   g_autoptr(GDateTime) utc = timestamp ? g_date_time_new_from_iso8601 (timestamp, NULL) : NULL;
 
-  return utc ? g_date_time_to_local (utc) : NULL;
+  return utc ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
 }
 
 char *

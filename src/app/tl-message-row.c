@@ -45,6 +45,7 @@ struct _TlMessageRow
 
   /* borrowed */
   TlStore      *store;
+  TlMessage    *previous;     /* weak: the neighbour the row was laid out after */
 };
 
 G_DEFINE_FINAL_TYPE (TlMessageRow, tl_message_row, GTK_TYPE_WIDGET)
@@ -482,6 +483,7 @@ tl_message_row_dispose (GObject *object)
   g_clear_object (&self->message_signals);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->message);
+  g_clear_weak_pointer (&self->previous);
 
   G_OBJECT_CLASS (tl_message_row_parent_class)->dispose (object);
 }
@@ -556,6 +558,10 @@ tl_message_row_set_message (TlMessageRow *self,
 
   g_return_if_fail (TL_IS_MESSAGE_ROW (self));
 
+  /* Bound again to what it shows, with the same neighbour: nothing changed. */
+  if (message == self->message && previous == self->previous)
+    return;
+  g_set_weak_pointer (&self->previous, previous);
   g_set_object (&self->message, message);
   g_signal_group_set_target (self->message_signals, message);
   g_signal_group_set_target (self->conversation_signals,

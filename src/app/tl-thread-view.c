@@ -43,6 +43,7 @@ struct _TlThreadView
 
   gboolean        stuck;
   gboolean        scrolling;   /* our own scroll in progress */
+  guint           scroll_tick_id;
   char           *requested_cursor;  /* history asked for, not yet arrived */
 };
 
@@ -124,10 +125,20 @@ scroll_to_end_tick_cb (GtkWidget     *widget,
 
   /* The list view estimates the heights of rows it has not realized; asking
    * it to show the last item is exact where the adjustment alone is not. */
+  self->scroll_tick_id = 0;
   if (n > 0)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
   stick (self);
   return G_SOURCE_REMOVE;
+}
+
+/* However many changes arrive, one scroll per frame. */
+static void
+queue_scroll_to_end (TlThreadView *self)
+{
+  if (self->scroll_tick_id == 0)
+    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb,
+                                                         NULL, NULL);
 }
 
 void
@@ -136,7 +147,7 @@ tl_thread_view_scroll_to_end (TlThreadView *self)
   g_return_if_fail (TL_IS_THREAD_VIEW (self));
 
   set_stuck (self, TRUE);
-  gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb, NULL, NULL);
+  queue_scroll_to_end (self);
 }
 
 static void
@@ -155,7 +166,7 @@ on_items_changed_cb (TlThreadView *self,
   /* Runs before the list view hears of the change: "stuck" still describes
    * the view as the user saw it. */
   if (self->stuck && added > 0)
-    gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb, NULL, NULL);
+    queue_scroll_to_end (self);
 }
 
 static void
@@ -212,14 +223,6 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               TlThreadView             *self)
-{
-  tl_message_row_set_message (TL_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL);
-}
-
-static void
 tl_thread_view_dispose (GObject *object)
 {
   TlThreadView *self = TL_THREAD_VIEW (object);
@@ -228,6 +231,11 @@ tl_thread_view_dispose (GObject *object)
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
   g_clear_pointer (&self->requested_cursor, g_free);
+  if (self->scroll_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
+      self->scroll_tick_id = 0;
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_THREAD_VIEW);
 
   G_OBJECT_CLASS (tl_thread_view_parent_class)->dispose (object);
@@ -260,8 +268,9 @@ tl_thread_view_init (TlThreadView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  /* No unbind, as in the sidebar: rebinding a row to the message it shows
+   * is free, which keeps moves and batched changes cheap. */
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
 
   self->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));

@@ -320,14 +320,6 @@ bind_sidebar_row_cb (GtkSignalListItemFactory *factory,
                                         gtk_list_item_get_item (item));
 }
 
-static void
-unbind_sidebar_row_cb (GtkSignalListItemFactory *factory,
-                       GtkListItem              *item,
-                       TlWindow                 *self)
-{
-  tl_conversation_row_set_conversation (TL_CONVERSATION_ROW (gtk_list_item_get_child (item)), NULL);
-}
-
 /* Composer */
 
 static void
@@ -704,8 +696,9 @@ setup (TlWindow *self)
                            G_CALLBACK (on_sidebar_items_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_sidebar_row_cb), self);
+  /* No unbind: GTK 4.8 unbinds and rebinds every row of a moved range, and
+   * a row bound again to the conversation it shows has nothing to do. */
   g_signal_connect (factory, "bind", G_CALLBACK (bind_sidebar_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_sidebar_row_cb), self);
   gtk_list_view_set_factory (self->sidebar_list, factory);
   gtk_list_view_set_model (self->sidebar_list, GTK_SELECTION_MODEL (self->selection));
 
