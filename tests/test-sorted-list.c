@@ -16,19 +16,26 @@ compare_values (gconstpointer a,
   return va < vb ? -1 : va > vb;
 }
 
+static GSequenceIter **
+slot (gpointer item)
+{
+  return g_object_get_data (item, "slot");
+}
+
 static GObject *
 item (int v)
 {
   GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
 
   g_object_set_data (object, "v", GINT_TO_POINTER (v));
+  g_object_set_data_full (object, "slot", g_new0 (GSequenceIter *, 1), g_free);
   return object;
 }
 
 static void
 test_coalescing (void)
 {
-  g_autoptr(TlSortedList) list = tl_sorted_list_new (G_TYPE_OBJECT, compare_values, NULL);
+  g_autoptr(TlSortedList) list = tl_sorted_list_new (G_TYPE_OBJECT, compare_values, NULL, slot);
   g_autoptr(TlChangeRecorder) rec = tl_change_recorder_new (G_LIST_MODEL (list));
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL, *c5 = NULL;
@@ -104,7 +111,7 @@ on_replay_items_changed_cb (GListModel *model,
 static void
 test_random_against_reference (void)
 {
-  g_autoptr(TlSortedList) list = tl_sorted_list_new (G_TYPE_OBJECT, compare_values, NULL);
+  g_autoptr(TlSortedList) list = tl_sorted_list_new (G_TYPE_OBJECT, compare_values, NULL, slot);
   g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autoptr(GListStore) replay = g_list_store_new (G_TYPE_OBJECT);

@@ -51,6 +51,8 @@ void            tl_conversation_reset_untimed     (TlConversation             *s
 gboolean        tl_conversation_sort_key_would_change (TlConversation         *self);
 void            tl_conversation_update_sort_key   (TlConversation             *self);
 
+/* For TlSortedList: where the conversation keeps its sidebar iterator. */
+GSequenceIter **tl_conversation_list_slot         (gpointer                    item);
 void            tl_conversation_write_json        (TlConversation             *self,
                                                    GString                    *out);
 

@@ -28,6 +28,7 @@ struct _TlConversation
 
   TlSortedList *messages;
   guint         n_untimed;
+  GSequenceIter *list_iter;       /* in the store's sidebar */
 
   gboolean      has_more_history;
   char         *history_cursor;
@@ -152,7 +153,8 @@ tl_conversation_class_init (TlConversationClass *klass)
 static void
 tl_conversation_init (TlConversation *self)
 {
-  self->messages = tl_sorted_list_new (TL_TYPE_MESSAGE, tl_message_compare, NULL);
+  self->messages = tl_sorted_list_new (TL_TYPE_MESSAGE, tl_message_compare, NULL,
+                                       tl_message_list_slot);
   self->typing = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->typing, NULL);
   self->typing_since = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -483,7 +485,10 @@ compute_sort_key (TlConversation *self,
   timed = n - self->n_untimed;
   if (timed == 0)
     return FALSE;
-  return tl_message_get_created_ts (tl_sorted_list_peek (self->messages, timed - 1), out);
+  /* Untimed messages sort last; with none, the newest is the last one. */
+  return tl_message_get_created_ts (timed == n ? tl_sorted_list_peek_last (self->messages)
+                                               : tl_sorted_list_peek (self->messages, timed - 1),
+                                    out);
 }
 
 gboolean
@@ -511,6 +516,12 @@ tl_conversation_update_sort_key (TlConversation *self)
       self->sort_key_text = g_strdup (key.text);
       self->sort_key.text = self->sort_key_text;
     }
+}
+
+GSequenceIter **
+tl_conversation_list_slot (gpointer item)
+{
+  return &TL_CONVERSATION (item)->list_iter;
 }
 
 int

@@ -10,6 +10,20 @@
 
 G_BEGIN_DECLS
 
+/* The store's id index is a set of messages (no separate values array); a
+ * TlMessageKey on the stack stands in for a message to look one up by id. */
+typedef struct
+{
+  GObject     parent_instance;
+  const char *id;
+} TlMessageKey;
+
+#define TL_MESSAGE_KEY(message_id) (&(TlMessageKey) { .id = (message_id) })
+
+guint      tl_message_key_hash          (gconstpointer          key);
+gboolean   tl_message_key_equal         (gconstpointer          a,
+                                         gconstpointer          b);
+
 TlMessage *tl_message_new               (const char            *id,
                                          guint64                arrival);
 /* @conversation_id is a GRefString the message shares with its conversation. */
@@ -25,6 +39,8 @@ gboolean   tl_message_record_moves      (TlMessage             *self,
                                          gboolean               replace);
 gboolean   tl_message_get_created_ts    (TlMessage             *self,
                                          TlTimestamp           *out);
+/* For TlSortedList: where the message keeps its list iterator. */
+GSequenceIter **tl_message_list_slot    (gpointer               item);
 void       tl_message_write_json        (TlMessage             *self,
                                          GString               *out);
 

@@ -32,7 +32,7 @@ struct _TlStore
 
   TlSortedList *sidebar;
   GHashTable   *conversations;    /* id (borrowed) → TlConversation (owned) */
-  GHashTable   *messages;         /* id (borrowed) → TlMessage (owned by its thread) */
+  GHashTable   *messages;         /* set of TlMessage (owned by their threads), by id */
   GHashTable   *participation;    /* user id → set of TlConversation* they take part in */
   GHashTable   *presence;         /* user id → GINT_TO_POINTER (isOnline + 1) */
   GHashTable   *unknown_types;    /* types already reported */
@@ -211,9 +211,10 @@ monotonic_clock (gpointer user_data)
 static void
 tl_store_init (TlStore *self)
 {
-  self->sidebar = tl_sorted_list_new (TL_TYPE_CONVERSATION, tl_conversation_compare, NULL);
+  self->sidebar = tl_sorted_list_new (TL_TYPE_CONVERSATION, tl_conversation_compare, NULL,
+                                      tl_conversation_list_slot);
   self->conversations = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
-  self->messages = g_hash_table_new (g_str_hash, g_str_equal);
+  self->messages = g_hash_table_new (tl_message_key_hash, tl_message_key_equal);
   self->participation = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) g_hash_table_unref);
   self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -387,7 +388,7 @@ tl_store_lookup_message (TlStore    *self,
 {
   g_return_val_if_fail (TL_IS_STORE (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
-  return g_hash_table_lookup (self->messages, id);
+  return g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (id));
 }
 
 static void
@@ -505,7 +506,7 @@ apply_message (TlStore               *self,
                gboolean               replace,
                GError               **error)
 {
-  TlMessage *message = g_hash_table_lookup (self->messages, record->id);
+  TlMessage *message = g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (record->id));
   TlConversation *from, *to;
 
   if (message == NULL)
@@ -521,7 +522,7 @@ apply_message (TlStore               *self,
       to = ensure_conversation (self, record->conversation_id);
       created = tl_message_new (record->id, self->arrival++);
       tl_message_apply_record (created, record, TRUE);
-      g_hash_table_insert (self->messages, (gpointer) tl_message_get_id (created), created);
+      g_hash_table_add (self->messages, created);
       thread_insert (self, to, created);
       sidebar_touch (self, to);
       if (self->batch_depth > 0)
@@ -582,7 +583,7 @@ static void
 remove_message (TlStore    *self,
                 const char *id)
 {
-  TlMessage *message = g_hash_table_lookup (self->messages, id);
+  TlMessage *message = g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (id));
   g_autoptr(TlMessage) held = NULL;
   TlConversation *conversation;
 
@@ -594,7 +595,7 @@ remove_message (TlStore    *self,
 
   held = g_object_ref (message);
   conversation = g_hash_table_lookup (self->conversations, tl_message_get_conversation_id (message));
-  g_hash_table_remove (self->messages, id);
+  g_hash_table_remove (self->messages, message);
   thread_remove (self, conversation, message);
   sidebar_touch (self, conversation);
 }
@@ -632,7 +633,7 @@ drop_conversation (TlStore        *self,
       if (g_strcmp0 (tl_message_get_status (message), "streaming") == 0 ||
           g_hash_table_contains (self->streams, tl_message_get_id (message)))
         end_stream (self, tl_message_get_id (message));
-      g_hash_table_remove (self->messages, tl_message_get_id (message));
+      g_hash_table_remove (self->messages, message);
     }
   /* Empty the model too, so a view still bound to it shows nothing stale. */
   tl_sorted_list_remove_all (touch (self, TL_SORTED_LIST (messages)));
@@ -778,7 +779,7 @@ apply_chunk_now (TlStore  *self,
   if (!tl_stream_validate_chunk (event->chunk, event->chunk_type, error))
     return FALSE;
 
-  message = g_hash_table_lookup (self->messages, message_id);
+  message = g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (message_id));
   if (message == NULL)
     {
       TlMessageRecord record = {
@@ -793,7 +794,7 @@ apply_chunk_now (TlStore  *self,
         return TRUE;
       if (!apply_message (self, &record, TRUE, error))
         return FALSE;
-      message = g_hash_table_lookup (self->messages, message_id);
+      message = g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (message_id));
       tl_message_ensure_parts (message);
     }
 
@@ -1019,7 +1020,7 @@ swap_snapshot (TlStore *self)
   g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) threads = g_hash_table_new_full (NULL, NULL, NULL,
                                                           (GDestroyNotify) g_ptr_array_unref);
-  g_autoptr(GHashTable) messages = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) messages = g_hash_table_new (tl_message_key_hash, tl_message_key_equal);
   g_autoptr(GPtrArray) sidebar = g_ptr_array_new_full (ids->len, g_object_unref);
   g_autoptr(GList) old = NULL;
   GHashTableIter iter;
@@ -1066,20 +1067,20 @@ swap_snapshot (TlStore *self)
       const TlSnapshotMessage *entry = g_ptr_array_index (staged, i);
       TlConversation *conversation = g_hash_table_lookup (self->conversations,
                                                           entry->conversation_id);
-      TlMessage *message = g_hash_table_lookup (self->messages, entry->record->id);
+      TlMessage *message = g_hash_table_lookup (self->messages, TL_MESSAGE_KEY (entry->record->id));
 
       message = message ? g_object_ref (message)
                         : tl_message_new (entry->record->id, self->arrival++);
       tl_message_apply_record (message, entry->record, TRUE);
       tl_message_set_conversation (message, tl_conversation_get_id_ref (conversation));
-      g_hash_table_insert (messages, (gpointer) tl_message_get_id (message), message);
+      g_hash_table_add (messages, message);
       g_ptr_array_add (g_hash_table_lookup (threads, conversation), message);
     }
 
   g_hash_table_remove_all (self->messages);
   g_hash_table_iter_init (&iter, messages);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (self->messages, key, value);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (self->messages, key);
 
   g_hash_table_iter_init (&iter, threads);
   while (g_hash_table_iter_next (&iter, &key, &value))
