@@ -511,9 +511,10 @@ tl_conversation_update_sort_key (TlConversation *self)
   self->has_sort_key = compute_sort_key (self, &key);
   if (self->has_sort_key)
     {
-      /* Own the text: the message it came from may go away. */
+      /* The text only matters past nine fraction digits; own it then, as
+       * the message it came from may go away. */
       self->sort_key = key;
-      self->sort_key_text = g_strdup (key.text);
+      self->sort_key_text = key.more_digits ? g_strdup (key.text) : NULL;
       self->sort_key.text = self->sort_key_text;
     }
 }

@@ -66,22 +66,9 @@ tl_event_is_durable (const TlEvent *event)
 }
 
 static void
-clear_message_record (TlMessageRecord *record)
-{
-  g_clear_pointer (&record->author, json_node_unref);
-}
-
-static void
 clear_conversation_record (TlConversationRecord *record)
 {
   g_clear_pointer (&record->participants, json_node_unref);
-}
-
-static void
-free_message_record (gpointer data)
-{
-  clear_message_record (data);
-  g_free (data);
 }
 
 static void
@@ -108,7 +95,6 @@ tl_event_unref (TlEvent *event)
   if (!g_atomic_ref_count_dec (&event->ref_count))
     return;
 
-  clear_message_record (&event->message);
   clear_conversation_record (&event->conversation);
   g_clear_pointer (&event->records, g_ptr_array_unref);
   g_clear_pointer (&event->root, json_node_unref);
@@ -389,11 +375,9 @@ parse_message_record (JsonNode        *node,
 
   if (author != NULL)
     {
-      g_autofree char *where = g_strdup_printf ("%s.author", what);
-
-      record->author = tl_json_dup_user (author, where, error);
-      if (record->author == NULL)
+      if (!tl_json_check_user (author, what, "author", error))
         return FALSE;
+      record->author = author;
     }
   return TRUE;
 }
@@ -470,7 +454,8 @@ parse_records (JsonObject *object,
 
   array = json_node_get_array (node);
   n = json_array_get_length (array);
-  event->records = g_ptr_array_new_full (n, messages ? free_message_record
+  /* A message record borrows everything from the event's tree. */
+  event->records = g_ptr_array_new_full (n, messages ? g_free
                                                      : free_conversation_record);
   for (guint i = 0; i < n; i++)
     {

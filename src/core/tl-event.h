@@ -51,8 +51,8 @@ typedef enum
 } TlEventKind;
 
 /* A ChatMessage as it arrived. Absent and null fields are NULL. Strings and
- * nodes are borrowed from the event's JSON tree, except @author, a copy
- * without null members. */
+ * nodes are borrowed from the event's JSON tree; @author may hold null
+ * members, which count as absent (tl_json_write_user() leaves them out). */
 typedef struct
 {
   const char  *id;

@@ -34,6 +34,16 @@ void      tl_json_write_string  (GString     *out,
                                  const char  *str);
 char     *tl_json_node_to_string (JsonNode   *node);
 
+/* Checks a ChatUser (null members count as absent); @field, if given, is
+ * appended to @what in the error. */
+gboolean  tl_json_check_user    (JsonNode    *node,
+                                 const char  *what,
+                                 const char  *field,
+                                 GError     **error);
+/* Writes a user object without its null members. */
+void      tl_json_write_user    (GString     *out,
+                                 JsonNode    *node);
+
 /* A copy of a user object with its null members dropped (null counts as
  * absent there), or NULL with @error when it is not a valid ChatUser. */
 JsonNode *tl_json_dup_user      (JsonNode    *node,

@@ -544,9 +544,14 @@ tl_message_apply_record (TlMessage             *self,
     }
   if (TAKES (author))
     {
-      g_autofree char *json = record->author ? tl_json_node_to_string (record->author) : NULL;
+      g_autoptr(GString) json = NULL;
 
-      set_interned (self, &self->author_json, json, PROP_AUTHOR_JSON);
+      if (record->author != NULL)
+        {
+          json = g_string_sized_new (64);
+          tl_json_write_user (json, record->author);
+        }
+      set_interned (self, &self->author_json, json ? json->str : NULL, PROP_AUTHOR_JSON);
     }
 #undef TAKES
 

@@ -44,7 +44,7 @@ struct _TlStore
   guint64       arrival;
 
   guint         batch_depth;
-  GHashTable   *batched_lists;    /* TlSortedList* in a batch of ours, owned */
+  GPtrArray    *batched_lists;    /* TlSortedList* in a batch of ours, owned */
 
   TlSnapshot   *snapshot;
   GArray       *held;             /* HeldEvent */
@@ -99,7 +99,7 @@ tl_store_finalize (GObject *object)
   g_clear_pointer (&self->ended_streams, g_hash_table_unref);
   g_clear_pointer (&self->typing, g_hash_table_unref);
   g_clear_pointer (&self->added, g_ptr_array_unref);
-  g_clear_pointer (&self->batched_lists, g_hash_table_unref);
+  g_clear_pointer (&self->batched_lists, g_ptr_array_unref);
   g_clear_pointer (&self->messages, g_hash_table_unref);
   g_clear_pointer (&self->participation, g_hash_table_unref);
   g_clear_pointer (&self->conversations, g_hash_table_unref);
@@ -219,7 +219,7 @@ tl_store_init (TlStore *self)
                                                (GDestroyNotify) g_hash_table_unref);
   self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->unknown_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->batched_lists = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->batched_lists = g_ptr_array_new_with_free_func (g_object_unref);
   self->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (self->held, clear_held);
   self->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -250,14 +250,14 @@ tl_store_begin_batch (TlStore *self)
        * what it was told. */
       g_object_freeze_notify (G_OBJECT (self));
       tl_sorted_list_begin_batch (self->sidebar);
-      g_hash_table_add (self->batched_lists, g_object_ref (self->sidebar));
+      g_ptr_array_add (self->batched_lists, g_object_ref (self->sidebar));
     }
 }
 
 void
 tl_store_end_batch (TlStore *self)
 {
-  g_autoptr(GList) lists = NULL;
+  g_autoptr(GPtrArray) lists = NULL;
   g_autoptr(GPtrArray) added = NULL;
 
   g_return_if_fail (TL_IS_STORE (self));
@@ -266,14 +266,11 @@ tl_store_end_batch (TlStore *self)
   if (--self->batch_depth > 0)
     return;
 
-  /* Steal first: a listener reacting to items-changed may apply more events. */
-  lists = g_hash_table_get_keys (self->batched_lists);
-  g_hash_table_steal_all (self->batched_lists);
-  for (GList *l = lists; l != NULL; l = l->next)
-    {
-      tl_sorted_list_end_batch (l->data);
-      g_object_unref (l->data);
-    }
+  /* Swap first: a listener reacting to items-changed may apply more events. */
+  lists = g_steal_pointer (&self->batched_lists);
+  self->batched_lists = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < lists->len; i++)
+    tl_sorted_list_end_batch (lists->pdata[i]);
   g_object_thaw_notify (G_OBJECT (self));
 
   added = g_steal_pointer (&self->added);
@@ -288,10 +285,11 @@ static TlSortedList *
 touch (TlStore      *self,
        TlSortedList *list)
 {
-  if (self->batch_depth > 0 && !g_hash_table_contains (self->batched_lists, list))
+  /* Only the store batches these lists, so "in a batch" means "in ours". */
+  if (self->batch_depth > 0 && !tl_sorted_list_in_batch (list))
     {
       tl_sorted_list_begin_batch (list);
-      g_hash_table_add (self->batched_lists, g_object_ref (list));
+      g_ptr_array_add (self->batched_lists, g_object_ref (list));
     }
   return list;
 }
