@@ -161,7 +161,7 @@ update_title (TlWindow *self)
   else if ((participants = tl_conversation_get_participants (conversation)) != NULL)
     {
       JsonArray *array = json_node_get_array (participants);
-      guint online = 0, others = 0;
+      guint online = 0, others = 0, known = 0;
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
@@ -171,10 +171,12 @@ update_title (TlWindow *self)
                          tl_store_get_local_user_id (self->store)) == 0)
             continue;
           others++;
+          known += json_object_has_member (user, "isOnline");
           online += json_object_get_boolean_member_with_default (user, "isOnline", FALSE);
         }
-      /* One other person: say whether they are here; a group: how many are. */
-      if (others == 1)
+      /* One other person: whether they are here, if the server says; a
+       * group: how many are. An assistant has no presence to show. */
+      if (others == 1 && known == 1)
         subtitle = g_strdup (online ? _("Online") : _("Offline"));
       else if (others > 1)
         subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member, %u online",

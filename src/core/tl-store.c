@@ -747,6 +747,13 @@ tl_store_clear_typing (TlStore *self)
   g_hash_table_remove_all (self->typing);
 }
 
+void
+tl_store_clear_presence (TlStore *self)
+{
+  g_return_if_fail (TL_IS_STORE (self));
+  g_hash_table_remove_all (self->presence);
+}
+
 /* Streams */
 
 static TlStream *

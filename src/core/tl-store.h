@@ -87,6 +87,9 @@ void            tl_store_set_clock                 (TlStore      *self,
 gint64          tl_store_expire_typing             (TlStore      *self);
 /* On disconnect. */
 void            tl_store_clear_typing              (TlStore      *self);
+/* At welcome: presence is replaced by what the server re-sends after it.
+ * Participants keep the isOnline they carry until it arrives. */
+void            tl_store_clear_presence            (TlStore      *self);
 
 /* After a history page: whether older messages remain, and from where. */
 void            tl_store_set_history_position      (TlStore      *self,
