@@ -44,6 +44,7 @@ struct _TlThreadView
   gboolean        stuck;
   gboolean        scrolling;   /* our own scroll in progress */
   guint           scroll_tick_id;
+  gboolean        scroll_precise;
   char           *requested_cursor;  /* history asked for, not yet arrived */
 };
 
@@ -126,16 +127,21 @@ scroll_to_end_tick_cb (GtkWidget     *widget,
   /* The list view estimates the heights of rows it has not realized; asking
    * it to show the last item is exact where the adjustment alone is not. */
   self->scroll_tick_id = 0;
-  if (n > 0)
+  /* Re-anchoring is costly in GTK 4.8 (the list rebuilds up to 200 rows):
+   * only for a jump, not for every message that arrives while stuck. */
+  if (n > 0 && self->scroll_precise)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  self->scroll_precise = FALSE;
   stick (self);
   return G_SOURCE_REMOVE;
 }
 
 /* However many changes arrive, one scroll per frame. */
 static void
-queue_scroll_to_end (TlThreadView *self)
+queue_scroll_to_end (TlThreadView *self,
+                     gboolean      precise)
 {
+  self->scroll_precise |= precise;
   if (self->scroll_tick_id == 0)
     self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_end_tick_cb,
                                                          NULL, NULL);
@@ -147,7 +153,7 @@ tl_thread_view_scroll_to_end (TlThreadView *self)
   g_return_if_fail (TL_IS_THREAD_VIEW (self));
 
   set_stuck (self, TRUE);
-  queue_scroll_to_end (self);
+  queue_scroll_to_end (self, TRUE);
 }
 
 static void
@@ -166,7 +172,7 @@ on_items_changed_cb (TlThreadView *self,
   /* Runs before the list view hears of the change: "stuck" still describes
    * the view as the user saw it. */
   if (self->stuck && added > 0)
-    queue_scroll_to_end (self);
+    queue_scroll_to_end (self, FALSE);
 }
 
 static void
