@@ -9,16 +9,22 @@
  * getting taller) keeps the end in view. Scrolled up, nothing moves and a
  * "jump to latest" button appears instead.
  *
- * Older history is asked for before the user reaches the top — within a
- * screen of it, or at once when the first page does not fill the view —
- * one request at a time, until the server says there is no more.
+ * Older messages appear before the user reaches the top — within a screen
+ * of it, or at once when what is shown does not fill the view: first those
+ * the store already has (a conversation opens on its newest ones, see
+ * TlTailModel), then pages asked of the server, one request at a time,
+ * until it says there is no more.
  */
+
+#define SHOWN_AT_OPEN 40
+#define REVEAL_STEP   60
 #define G_LOG_DOMAIN "threadline-app"
 
 #include <glib/gi18n.h>
 
 #include "tl-app-util.h"
 #include "tl-message-row.h"
+#include "tl-tail-model.h"
 #include "tl-thread-view.h"
 
 struct _TlThreadView
@@ -34,6 +40,7 @@ struct _TlThreadView
 
   /* owned */
   TlConversation *conversation;
+  TlTailModel    *tail;
   GSignalGroup   *conversation_signals;
   GSignalGroup   *messages_signals;
 
@@ -75,15 +82,20 @@ maybe_load_older (TlThreadView *self)
   const char *cursor;
   double value, page;
 
-  if (self->conversation == NULL || !tl_conversation_get_has_more_history (self->conversation))
-    return;
-  cursor = tl_conversation_get_history_cursor (self->conversation);
-  /* One request per cursor: the next one waits for its page. */
-  if (g_strcmp0 (cursor, self->requested_cursor) == 0 && self->requested_cursor != NULL)
+  if (self->conversation == NULL)
     return;
   value = gtk_adjustment_get_value (self->vadjustment);
   page = gtk_adjustment_get_page_size (self->vadjustment);
   if (value > page)
+    return;
+  /* What the store already has comes first. */
+  if (self->tail != NULL && tl_tail_model_reveal (self->tail, REVEAL_STEP) > 0)
+    return;
+  if (!tl_conversation_get_has_more_history (self->conversation))
+    return;
+  cursor = tl_conversation_get_history_cursor (self->conversation);
+  /* One request per cursor: the next one waits for its page. */
+  if (g_strcmp0 (cursor, self->requested_cursor) == 0 && self->requested_cursor != NULL)
     return;
   g_free (self->requested_cursor);
   self->requested_cursor = g_strdup (cursor ? cursor : "");
@@ -236,6 +248,7 @@ tl_thread_view_dispose (GObject *object)
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
+  g_clear_object (&self->tail);
   g_clear_pointer (&self->requested_cursor, g_free);
   if (self->scroll_tick_id != 0)
     {
@@ -339,8 +352,12 @@ tl_thread_view_set_conversation (TlThreadView   *self,
   messages = conversation ? tl_conversation_get_messages (conversation) : NULL;
   /* Connected before the list view gets the model, so it runs first. */
   g_signal_group_set_target (self->messages_signals, messages);
+  g_clear_object (&self->tail);
   if (messages != NULL)
-    selection = gtk_no_selection_new (g_object_ref (messages));
+    {
+      self->tail = tl_tail_model_new (messages, SHOWN_AT_OPEN);
+      selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tail)));
+    }
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);
