@@ -476,6 +476,83 @@ app_load_history (GSimpleAction *action,
 }
 
 static void
+on_new_conversation_response_cb (AdwMessageDialog *dialog,
+                                 const char       *response,
+                                 TlApplication    *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *id = NULL;
+
+  if (g_strcmp0 (response, "create") != 0 || !require_connection (self))
+    return;
+  request = tl_connection_create_conversation (self->connection, gtk_editable_get_text (entry),
+                                               &id, &error);
+  report (self, error);
+  /* Opened at once: it shows as soon as the server's conversation-added
+   * arrives. */
+  if (id != NULL)
+    tl_store_set_active_conversation_id (self->store, id);
+}
+
+static void
+app_new_conversation (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  TlApplication *self = user_data;
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (main_window (self)),
+                                              _("New Conversation"), NULL);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Title"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "create", _("C_reate"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "create",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "create");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_new_conversation_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+app_remove_conversation (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  TlApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+
+  if (!require_connection (self))
+    return;
+  request = tl_connection_remove_conversation (self->connection,
+                                               g_variant_get_string (parameter, NULL), &error);
+  report (self, error);
+}
+
+static void
+app_remove_message (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  TlApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+
+  if (!require_connection (self))
+    return;
+  request = tl_connection_remove_message (self->connection,
+                                          g_variant_get_string (parameter, NULL), &error);
+  report (self, error);
+}
+
+static void
 app_open_conversation (GSimpleAction *action,
                        GVariant      *parameter,
                        gpointer       user_data)
@@ -572,6 +649,9 @@ static const GActionEntry app_entries[] = {
   { "reconnect", app_reconnect },
   { "load-history", app_load_history, "(ss)" },
   { "open-conversation", app_open_conversation, "s" },
+  { "new-conversation", app_new_conversation },
+  { "remove-conversation", app_remove_conversation, "s" },
+  { "remove-message", app_remove_message, "s" },
   { "preferences", app_preferences },
   { "set-token", app_set_token, "s" },
   { "about", app_about },

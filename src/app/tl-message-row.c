@@ -474,6 +474,88 @@ on_message_notify_cb (TlMessageRow *self,
     update_header (self);
 }
 
+/* The context menu: copy the text, remove one's own message. */
+
+static void
+message_copy (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TlMessageRow *self = TL_MESSAGE_ROW (widget);
+  g_autofree char *text = NULL;
+  GPtrArray *parts;
+  g_autoptr(GString) all = g_string_new (NULL);
+
+  if (self->message == NULL)
+    return;
+  /* The text as written (Markdown source), parts separated by a blank line. */
+  parts = tl_message_get_parts (self->message);
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    {
+      TlPart *part = g_ptr_array_index (parts, i);
+
+      if (g_strcmp0 (tl_part_get_part_type (part), "text") != 0 || tl_part_get_text (part) == NULL)
+        continue;
+      if (all->len > 0)
+        g_string_append (all, "\n\n");
+      g_string_append (all, tl_part_get_text (part));
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), all->str);
+}
+
+static void
+message_remove (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TlMessageRow *self = TL_MESSAGE_ROW (widget);
+
+  if (self->message != NULL && is_own (self))
+    gtk_widget_activate_action (widget, "app.remove-message", "s", tl_message_get_id (self->message));
+}
+
+static void
+show_menu (TlMessageRow *self,
+           double        x,
+           double        y)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *popover;
+
+  if (self->message == NULL)
+    return;
+  g_menu_append (menu, _("_Copy Text"), "message.copy");
+  if (is_own (self))
+    g_menu_append (menu, _("_Remove Message"), "message.remove");
+  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (popover, GTK_WIDGET (self));
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  /* Unparented when closed, so a recycled row carries no stale menu. */
+  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+static void
+on_secondary_click_cb (GtkGestureClick *gesture,
+                       int              n_press,
+                       double           x,
+                       double           y,
+                       TlMessageRow    *self)
+{
+  show_menu (self, x, y);
+}
+
+static void
+on_long_press_cb (GtkGestureLongPress *gesture,
+                  double               x,
+                  double               y,
+                  TlMessageRow        *self)
+{
+  show_menu (self, x, y);
+}
+
 static void
 tl_message_row_dispose (GObject *object)
 {
@@ -515,6 +597,8 @@ tl_message_row_class_init (TlMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, receipts_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
+  gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_copy);
+  gtk_widget_class_install_action (widget_class, "message.remove", NULL, message_remove);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
@@ -529,6 +613,18 @@ tl_message_row_init (TlMessageRow *self)
   self->conversation_signals = g_signal_group_new (TL_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->conversation_signals, "notify::receipts",
                                   G_CALLBACK (on_receipts_changed_cb), self);
+
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+    GtkGesture *press = gtk_gesture_long_press_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click_cb), self);
+    gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (press), TRUE);
+    g_signal_connect (press, "pressed", G_CALLBACK (on_long_press_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (press));
+  }
 }
 
 GtkWidget *

@@ -55,6 +55,7 @@ struct _TlWindow
   TlComposer           *composer;
 
   gboolean              syncing_selection;
+  guint                 appeared_idle_id;
 };
 
 G_DEFINE_FINAL_TYPE (TlWindow, tl_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -273,10 +274,28 @@ on_selection_changed_cb (TlWindow *self)
   adw_leaflet_set_visible_child (self->leaflet, self->content);
 }
 
+static gboolean
+on_appeared_idle_cb (gpointer user_data)
+{
+  TlWindow *self = user_data;
+
+  self->appeared_idle_id = 0;
+  if (tl_thread_view_get_conversation (self->thread_view) == NULL && active_conversation (self) != NULL)
+    on_active_changed_cb (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_sidebar_items_changed_cb (TlWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
+  /* Made active before it existed (a conversation we just created): show
+   * it now that it has arrived — from an idle, since changing the selection
+   * while it is still reporting this change would corrupt the list view. */
+  if (self->thread_view != NULL && tl_thread_view_get_conversation (self->thread_view) == NULL &&
+      active_conversation (self) != NULL && self->appeared_idle_id == 0)
+    self->appeared_idle_id = g_idle_add (on_appeared_idle_cb, self);
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
   gtk_stack_set_visible_child_name (self->sidebar_stack, n > 0 ? "list" : "empty");
@@ -591,6 +610,7 @@ tl_window_dispose (GObject *object)
 {
   TlWindow *self = TL_WINDOW (object);
 
+  g_clear_handle_id (&self->appeared_idle_id, g_source_remove);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->active_signals);

@@ -197,6 +197,57 @@ tl_connection_load_history (TlConnection  *self,
 }
 
 char *
+tl_connection_create_conversation (TlConnection  *self,
+                                   const char    *title,
+                                   char         **out_conversation_id,
+                                   GError       **error)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) conversation = json_object_new ();
+  g_autofree char *id = g_uuid_string_random ();
+  char *request_id;
+
+  g_return_val_if_fail (TL_IS_CONNECTION (self), NULL);
+
+  /* The client names the conversation, so it can open it before the
+   * server's conversation-added arrives. */
+  json_object_set_string_member (conversation, "id", id);
+  if (title != NULL && *title != '\0')
+    json_object_set_string_member (conversation, "title", title);
+  json_object_set_object_member (fields, "conversation", g_steal_pointer (&conversation));
+  request_id = simple_command (self, "create-conversation", fields, error);
+  if (request_id != NULL && out_conversation_id != NULL)
+    *out_conversation_id = g_steal_pointer (&id);
+  return request_id;
+}
+
+char *
+tl_connection_remove_conversation (TlConnection  *self,
+                                   const char    *conversation_id,
+                                   GError       **error)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  g_return_val_if_fail (TL_IS_CONNECTION (self), NULL);
+
+  json_object_set_string_member (fields, "conversationId", conversation_id);
+  return simple_command (self, "remove-conversation", fields, error);
+}
+
+char *
+tl_connection_remove_message (TlConnection  *self,
+                              const char    *message_id,
+                              GError       **error)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  g_return_val_if_fail (TL_IS_CONNECTION (self), NULL);
+
+  json_object_set_string_member (fields, "messageId", message_id);
+  return simple_command (self, "remove-message", fields, error);
+}
+
+char *
 tl_connection_regenerate (TlConnection  *self,
                           const char    *message_id,
                           GError       **error)

@@ -109,6 +109,17 @@ char              *tl_connection_load_history         (TlConnection     *self,
                                                        const char       *cursor,
                                                        guint             limit,
                                                        GError          **error);
+/* @out_conversation_id: the id the client chose for it. */
+char              *tl_connection_create_conversation  (TlConnection     *self,
+                                                       const char       *title,
+                                                       char            **out_conversation_id,
+                                                       GError          **error);
+char              *tl_connection_remove_conversation  (TlConnection     *self,
+                                                       const char       *conversation_id,
+                                                       GError          **error);
+char              *tl_connection_remove_message       (TlConnection     *self,
+                                                       const char       *message_id,
+                                                       GError          **error);
 char              *tl_connection_regenerate           (TlConnection     *self,
                                                        const char       *message_id,
                                                        GError          **error);

@@ -168,7 +168,7 @@ fixture_set_up (Fixture      *fixture,
     { "retry-message", "s" }, { "regenerate", "s" }, { "stop-stream", "s" },
     { "respond-tool-approval", "(sssbs)" }, { "new-conversation", NULL },
     { "remove-conversation", "s" }, { "reconnect", NULL }, { "preferences", NULL },
-    { "load-history", "(ss)" },
+    { "load-history", "(ss)" }, { "remove-message", "s" },
   };
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
 
@@ -368,6 +368,55 @@ test_composer_sends (Fixture      *f,
 }
 
 static void
+test_created_conversation_opens_on_arrival (Fixture      *f,
+                                            gconstpointer data)
+{
+  /* The app makes a conversation it creates active at once; the server's
+   * conversation-added follows. */
+  tl_store_set_active_conversation_id (f->store, "c-new");
+  pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+  apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-new\",\"title\":\"Launch plans\"}}");
+  pump (100);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-new");
+}
+
+static void
+test_message_actions (Fixture      *f,
+                      gconstpointer data)
+{
+  GtkWidget *theirs, *own;
+  GdkClipboard *clipboard;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (150);
+  theirs = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
+  own = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1);
+  g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (own))), ==, "m-2");
+
+  /* Removing is for one's own messages only. */
+  gtk_widget_activate_action (theirs, "message.remove", NULL);
+  g_assert_false (action_raised (f, "remove-message 'm-1'"));
+  gtk_widget_activate_action (own, "message.remove", NULL);
+  g_assert_true (action_raised (f, "remove-message 'm-2'"));
+
+  /* Copy puts the text as written on the clipboard. */
+  gtk_widget_activate_action (theirs, "message.copy", NULL);
+  clipboard = gtk_widget_get_clipboard (theirs);
+  g_assert_true (gdk_clipboard_is_local (clipboard));
+  {
+    GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+    GValue value = G_VALUE_INIT;
+
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (gdk_content_provider_get_value (content, &value, NULL));
+    g_assert_cmpstr (g_value_get_string (&value), ==, "Export fails with <b>&amp;</b> — see **this**");
+    g_value_unset (&value);
+  }
+}
+
+static void
 test_older_history_requested (Fixture      *f,
                               gconstpointer data)
 {
@@ -445,6 +494,8 @@ main (int    argc,
   ADD ("placeholder-when-active-removed", test_placeholder_when_active_removed);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("composer-sends", test_composer_sends);
+  ADD ("message-actions", test_message_actions);
+  ADD ("created-conversation-opens-on-arrival", test_created_conversation_opens_on_arrival);
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);

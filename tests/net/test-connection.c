@@ -1377,6 +1377,32 @@ test_commands (Fixture       *f,
   g_assert_true (tl_connection_set_typing (f->conn, "c-1", TRUE, NULL));
   frame = tl_test_peer_wait_frame (f->peer, "set-typing");
   g_assert_false (json_object_has_member (frame, "requestId"));
+
+  /* The client names a new conversation, so it can open it at once. */
+  {
+    g_autofree char *created = NULL;
+    g_autofree char *request = tl_connection_create_conversation (f->conn, "Plans", &created, &error);
+    g_autofree char *removed = NULL;
+    g_autofree char *removed_message = NULL;
+    JsonObject *conversation;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (created);
+    frame = tl_test_peer_wait_frame (f->peer, "create-conversation");
+    g_assert_cmpstr (json_object_get_string_member (frame, "requestId"), ==, request);
+    conversation = json_object_get_object_member (frame, "conversation");
+    g_assert_cmpstr (json_object_get_string_member (conversation, "id"), ==, created);
+    g_assert_cmpstr (json_object_get_string_member (conversation, "title"), ==, "Plans");
+
+    removed = tl_connection_remove_conversation (f->conn, "c-1", &error);
+    g_assert_no_error (error);
+    frame = tl_test_peer_wait_frame (f->peer, "remove-conversation");
+    g_assert_cmpstr (json_object_get_string_member (frame, "conversationId"), ==, "c-1");
+    removed_message = tl_connection_remove_message (f->conn, "m-2", &error);
+    g_assert_no_error (error);
+    frame = tl_test_peer_wait_frame (f->peer, "remove-message");
+    g_assert_cmpstr (json_object_get_string_member (frame, "messageId"), ==, "m-2");
+  }
   g_signal_handlers_disconnect_by_data (f->conn, &replied);
 }
 
