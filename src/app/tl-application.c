@@ -33,6 +33,7 @@ struct _TlApplication
   char           *token;
   gboolean        demo;
   guint           typing_timeout_id;
+  guint           countdown_id;
   GSettings      *settings;
   char           *current_url;
 };
@@ -153,12 +154,18 @@ on_history_loaded_cb (TlApplication *self,
 
 /* Connection state → what the window shows */
 
+static gboolean
+on_countdown_cb (gpointer user_data);
+
 static void
 on_connection_state_cb (TlApplication *self)
 {
   TlWindow *window = main_window (self);
   TlWindowStatus status;
+  gint64 retry_at;
+  int seconds = -1;
 
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   if (window == NULL || self->connection == NULL)
     return;
   switch (tl_connection_get_state (self->connection))
@@ -178,7 +185,28 @@ on_connection_state_cb (TlApplication *self)
       status = TL_WINDOW_STATUS_CLOSED;
       break;
     }
-  tl_window_set_status (window, status, -1);
+
+  /* "Retrying in N s", counted down once a second until the attempt. */
+  retry_at = tl_connection_get_retry_at (self->connection);
+  if (status == TL_WINDOW_STATUS_OFFLINE && retry_at >= 0)
+    {
+      gint64 left = retry_at - g_get_monotonic_time ();
+
+      seconds = (int) MAX (0, (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+      if (seconds > 0)
+        self->countdown_id = g_timeout_add_seconds (1, on_countdown_cb, self);
+    }
+  tl_window_set_status (window, status, seconds);
+}
+
+static gboolean
+on_countdown_cb (gpointer user_data)
+{
+  TlApplication *self = user_data;
+
+  self->countdown_id = 0;
+  on_connection_state_cb (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -772,6 +800,7 @@ tl_application_finalize (GObject *object)
   TlApplication *self = TL_APPLICATION (object);
 
   g_clear_handle_id (&self->typing_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);

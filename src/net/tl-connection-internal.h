@@ -44,6 +44,7 @@ struct _TlConnection
   TlOutbox                *outbox;
   TlWakeup                *wakeup;
   TlDeadline              *reconnect_timer;
+  gint64                   retry_at;          /* monotonic µs of the next attempt, or -1 */
   TlDeadline              *backoff_reset_timer;
   TlDeadline              *typing_timer;
   TlDeadline              *close_grace_timer;

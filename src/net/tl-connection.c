@@ -333,9 +333,19 @@ static void
 schedule_reconnect (TlConnection *self,
                     guint         delay_ms)
 {
+  /* Before the state changes, so whoever hears "offline" can say when. */
+  self->retry_at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
   set_state (self, TL_CONNECTION_STATE_OFFLINE);
   g_debug ("reconnecting in %u ms", delay_ms);
   tl_deadline_arm (self->reconnect_timer, delay_ms);
+}
+
+gint64
+tl_connection_get_retry_at (TlConnection *self)
+{
+  g_return_val_if_fail (TL_IS_CONNECTION (self), -1);
+
+  return self->state == TL_CONNECTION_STATE_OFFLINE ? self->retry_at : -1;
 }
 
 static void
@@ -345,6 +355,7 @@ stop_with (TlConnection      *self,
 {
   teardown (self);
   tl_deadline_disarm (self->reconnect_timer);
+  self->retry_at = -1;
   self->started = FALSE;
   if (error != NULL)
     set_last_error (self, error);
@@ -1369,6 +1380,7 @@ static void
 tl_connection_init (TlConnection *self)
 {
   tl_connection_get_default_timings (&self->timings);
+  self->retry_at = -1;
   self->session = soup_session_new ();
   self->backoff = tl_backoff_new (self->timings.backoff_unit_ms, self->timings.backoff_cap_ms, NULL);
   self->liveness = tl_liveness_new (&liveness_callbacks, self);

@@ -76,6 +76,8 @@ void               tl_connection_stop                 (TlConnection     *self);
 TlConnectionState  tl_connection_get_state            (TlConnection     *self);
 const char        *tl_connection_get_last_error       (TlConnection     *self);
 gboolean           tl_connection_get_ever_connected   (TlConnection     *self);
+/* Offline with a retry scheduled: its monotonic time in µs; else -1. */
+gint64             tl_connection_get_retry_at         (TlConnection     *self);
 
 /* Nothing outstanding: no command reply awaited, no stream with a gap, no
  * message in the outbox. */

@@ -1024,6 +1024,10 @@ test_close_4011 (Fixture       *f,
 
   closed_at = g_get_monotonic_time ();
   tl_test_peer_close (f->peer, 4011, NULL);
+  /* Offline, the connection says when it will try again. */
+  TL_WAIT_UNTIL (state (f) == TL_CONNECTION_STATE_OFFLINE);
+  g_assert_cmpint (tl_connection_get_retry_at (f->conn), >=, closed_at + (expected_ms - 2) * 1000);
+  g_assert_cmpint (tl_connection_get_retry_at (f->conn), <=, g_get_monotonic_time () + 301 * 1000);
   hello = tl_test_peer_wait_frame (f->peer, "hello");
   g_assert_cmpint ((g_get_monotonic_time () - closed_at) / 1000, >=, expected_ms - 2);
   g_assert_cmpint (resume_seq (hello), ==, 2);
