@@ -13,6 +13,8 @@
 #include "tl-app-util.h"
 #include "tl-conversation-row.h"
 
+#include <json-glib/json-glib.h>
+
 struct _TlConversationRow
 {
   GtkWidget       parent_instance;
@@ -20,6 +22,7 @@ struct _TlConversationRow
   /* template widgets */
   GtkWidget      *box;
   AdwAvatar      *avatar;
+  GtkWidget      *presence_dot;
   GtkLabel       *title_label;
   GtkLabel       *time_label;
   GtkLabel       *preview_label;
@@ -119,6 +122,33 @@ update_title (TlConversationRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
 }
 
+/* A one-to-one conversation shows whether the other person is online. */
+static void
+update_presence (TlConversationRow *self)
+{
+  JsonNode *participants;
+  JsonArray *array;
+  const char *local = tl_store_get_local_user_id (self->store);
+  guint others = 0;
+  gboolean online = FALSE;
+
+  if (self->conversation == NULL)
+    return;
+  participants = tl_conversation_get_participants (self->conversation);
+  array = participants ? json_node_get_array (participants) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *user = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (user, "id", NULL), local) == 0)
+        continue;
+      others++;
+      online = json_object_get_boolean_member_with_default (user, "isOnline", FALSE);
+    }
+  gtk_widget_set_visible (self->presence_dot, others == 1 && online);
+  gtk_widget_set_tooltip_text (self->presence_dot, others == 1 && online ? _("Online") : NULL);
+}
+
 static void
 update_unread (TlConversationRow *self)
 {
@@ -151,7 +181,10 @@ on_conversation_notify_cb (TlConversationRow *self,
   const char *name = pspec->name;
 
   if (g_str_equal (name, "title") || g_str_equal (name, "participants"))
-    update_title (self);
+    {
+      update_title (self);
+      update_presence (self);
+    }
   else if (g_str_equal (name, "unread-count") || g_str_equal (name, "is-unread"))
     update_unread (self);
   else if (g_str_equal (name, "typing") || g_str_equal (name, "last-message-at"))
@@ -184,6 +217,7 @@ tl_conversation_row_class_init (TlConversationRowClass *klass)
                                                "/io/github/threadline/Threadline/tl-conversation-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TlConversationRow, box);
   gtk_widget_class_bind_template_child (widget_class, TlConversationRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, TlConversationRow, presence_dot);
   gtk_widget_class_bind_template_child (widget_class, TlConversationRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, TlConversationRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TlConversationRow, preview_label);
@@ -246,6 +280,7 @@ tl_conversation_row_set_conversation (TlConversationRow *self,
       return;
     }
   update_title (self);
+  update_presence (self);
   update_unread (self);
   update_preview (self);
 }

@@ -260,6 +260,22 @@ test_sidebar_follows_store (Fixture      *f,
   pump (50);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Brand new"));
 
+  /* Presence of the one other person in a 1:1 conversation. */
+  {
+    g_autoptr(GPtrArray) dots = g_ptr_array_new ();
+    GtkWidget *row = find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
+    GtkWidget *dot = NULL;
+
+    collect_mapped (row, GTK_TYPE_BOX, dots);
+    for (guint i = 0; i < dots->len; i++)
+      if (gtk_widget_has_css_class (dots->pdata[i], "tl-presence-dot"))
+        dot = dots->pdata[i];
+    g_assert_nonnull (dot);
+    apply (f->store, "{\"type\":\"presence\",\"userId\":\"u-grace\",\"isOnline\":false}");
+    pump (30);
+    g_assert_false (gtk_widget_get_visible (dot));
+  }
+
   /* Typing shows in the row, the local user's own never. */
   apply (f->store, "{\"type\":\"typing\",\"conversationId\":\"c-support\",\"userId\":\"u-me\",\"isTyping\":true}");
   pump (30);
