@@ -190,19 +190,28 @@ tl_format_clock (const char *timestamp)
   return local ? g_date_time_format (local, "%H:%M") : NULL;
 }
 
+/* How long before the start of @now's day @local is (≤ 0: today). */
+static GTimeSpan
+before_today (GDateTime *local,
+              GDateTime *now)
+{
+  g_autoptr(GDateTime) today = g_date_time_new_local (g_date_time_get_year (now),
+                                                      g_date_time_get_month (now),
+                                                      g_date_time_get_day_of_month (now), 0, 0, 0);
+
+  return g_date_time_difference (today, local);
+}
+
 char *
 tl_format_time_short (const char *timestamp,
                       GDateTime  *now)
 {
   g_autoptr(GDateTime) local = parse_local (timestamp);
-  g_autoptr(GDateTime) today = NULL;
   GTimeSpan ago;
 
   if (local == NULL)
     return NULL;
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
-  ago = g_date_time_difference (today, local);
+  ago = before_today (local, now);
   if (ago <= 0)
     return g_date_time_format (local, "%H:%M");
   if (ago <= G_TIME_SPAN_DAY)
@@ -217,14 +226,11 @@ tl_format_day (const char *timestamp,
                GDateTime  *now)
 {
   g_autoptr(GDateTime) local = parse_local (timestamp);
-  g_autoptr(GDateTime) today = NULL;
   GTimeSpan ago;
 
   if (local == NULL)
     return NULL;
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
-  ago = g_date_time_difference (today, local);
+  ago = before_today (local, now);
   if (ago <= 0)
     return g_strdup (_("Today"));
   if (ago <= G_TIME_SPAN_DAY)

@@ -379,6 +379,25 @@ report (TlApplication *self,
     toast (self, _("Offline — try again when connected"));
 }
 
+/* The commands that take one id and only need their errors reported. */
+typedef char *(*IdCommand) (TlConnection *connection,
+                            const char   *id,
+                            GError      **error);
+
+static void
+run_id_command (TlApplication *self,
+                IdCommand      command,
+                GVariant      *parameter)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+
+  if (!require_connection (self))
+    return;
+  request = command (self->connection, g_variant_get_string (parameter, NULL), &error);
+  report (self, error);
+}
+
 static void
 app_send_message (GSimpleAction *action,
                   GVariant      *parameter,
@@ -409,32 +428,18 @@ app_retry_message (GSimpleAction *action,
 
 static void
 app_regenerate (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+               GVariant      *parameter,
+               gpointer       user_data)
 {
-  TlApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-
-  if (!require_connection (self))
-    return;
-  request = tl_connection_regenerate (self->connection, g_variant_get_string (parameter, NULL), &error);
-  report (self, error);
+  run_id_command (user_data, tl_connection_regenerate, parameter);
 }
 
 static void
 app_stop_stream (GSimpleAction *action,
-                 GVariant      *parameter,
-                 gpointer       user_data)
+                GVariant      *parameter,
+                gpointer       user_data)
 {
-  TlApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-
-  if (!require_connection (self))
-    return;
-  request = tl_connection_stop_stream (self->connection, g_variant_get_string (parameter, NULL), &error);
-  report (self, error);
+  run_id_command (user_data, tl_connection_stop_stream, parameter);
 }
 
 static void
@@ -550,34 +555,18 @@ app_new_conversation (GSimpleAction *action,
 
 static void
 app_remove_conversation (GSimpleAction *action,
-                         GVariant      *parameter,
-                         gpointer       user_data)
+                        GVariant      *parameter,
+                        gpointer       user_data)
 {
-  TlApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-
-  if (!require_connection (self))
-    return;
-  request = tl_connection_remove_conversation (self->connection,
-                                               g_variant_get_string (parameter, NULL), &error);
-  report (self, error);
+  run_id_command (user_data, tl_connection_remove_conversation, parameter);
 }
 
 static void
 app_remove_message (GSimpleAction *action,
-                    GVariant      *parameter,
-                    gpointer       user_data)
+                   GVariant      *parameter,
+                   gpointer       user_data)
 {
-  TlApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-
-  if (!require_connection (self))
-    return;
-  request = tl_connection_remove_message (self->connection,
-                                          g_variant_get_string (parameter, NULL), &error);
-  report (self, error);
+  run_id_command (user_data, tl_connection_remove_message, parameter);
 }
 
 static void
