@@ -18,6 +18,7 @@
 #include "tl-application.h"
 #include "tl-connection.h"
 #include "tl-preferences-window.h"
+#include "tl-secret.h"
 #include "tl-window.h"
 
 struct _TlApplication
@@ -360,6 +361,10 @@ stop_demo (TlApplication *self)
 
 /* Actions */
 
+static void on_saved_token_cb (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
 static gboolean
 require_connection (TlApplication *self)
 {
@@ -593,14 +598,37 @@ app_preferences (GSimpleAction *action,
 }
 
 static void
+on_token_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TlApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (tl_secret_store_token_finish (result, &error))
+    return;
+  /* The token still works for this session; say why it will be asked again. */
+  if (g_error_matches (error, TL_SECRET_ERROR, TL_SECRET_ERROR_UNAVAILABLE))
+    toast (self, _("No keyring is available: the token is kept until Threadline quits"));
+  else
+    toast (self, error->message);
+}
+
+static void
 app_set_token (GSimpleAction *action,
                GVariant      *parameter,
                gpointer       user_data)
 {
   TlApplication *self = user_data;
+  g_autofree char *saved = g_settings_get_string (self->settings, "backend-url");
 
   g_free (self->token);
   self->token = g_strdup (g_variant_get_string (parameter, NULL));
+  /* Never in GSettings or a file: the Secret Service, under the backend it
+   * belongs to. */
+  if (*saved != '\0')
+    tl_secret_store_token_async (saved, self->token, self->cancellable, on_token_stored_cb,
+                                 g_object_ref (self));
   if (self->connection != NULL)
     {
       tl_connection_set_token (self->connection, self->token);
@@ -621,7 +649,8 @@ app_reconnect (GSimpleAction *action,
       (self->connection == NULL || g_strcmp0 (saved, self->current_url) != 0))
     {
       stop_demo (self);
-      connect_to (self, saved, self->token);
+      /* The new backend's own token, if the keyring has one. */
+      tl_secret_lookup_token_async (saved, self->cancellable, on_saved_token_cb, g_object_ref (self));
       return;
     }
   if (self->connection != NULL)
@@ -734,6 +763,27 @@ tl_application_command_line (GApplication            *application,
 }
 
 static void
+on_saved_token_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TlApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = tl_secret_lookup_token_finish (result, &error);
+  g_autofree char *saved = g_settings_get_string (self->settings, "backend-url");
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error != NULL)
+    toast (self, g_error_matches (error, TL_SECRET_ERROR, TL_SECRET_ERROR_UNAVAILABLE)
+                 ? _("No keyring is available: enter the token in Preferences")
+                 : error->message);
+  g_free (self->token);
+  self->token = g_steal_pointer (&token);
+  connect_to (self, saved, self->token);
+}
+
+static void
 tl_application_activate (GApplication *application)
 {
   TlApplication *self = TL_APPLICATION (application);
@@ -750,7 +800,7 @@ tl_application_activate (GApplication *application)
       if (self->url != NULL && !self->demo)
         connect_to (self, self->url, self->token);
       else if (!self->demo && *saved != '\0')
-        connect_to (self, saved, NULL);
+        tl_secret_lookup_token_async (saved, self->cancellable, on_saved_token_cb, g_object_ref (self));
       else
         start_demo (self);
       return;
