@@ -91,6 +91,10 @@ translate_error (GError *error)
   return translated;
 }
 
+static void on_password_clear_cb (GObject      *source,
+                                  GAsyncResult *result,
+                                  gpointer      user_data);
+
 /* Store */
 
 static void
@@ -121,11 +125,20 @@ tl_secret_store_token_async (const char          *url,
   g_autofree char *label = NULL;
 
   g_return_if_fail (url != NULL && *url != '\0');
-  g_return_if_fail (token != NULL && *token != '\0');
+  g_return_if_fail (token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, tl_secret_store_token_async);
+  /* An empty token (a cleared field in the preferences) means "none". */
+  if (*token == '\0')
+    {
+      secret_password_clear (&token_schema, cancellable, on_password_clear_cb,
+                             g_steal_pointer (&task),
+                             "url", url,
+                             NULL);
+      return;
+    }
   /* Translators: the name of the keyring item, shown in Passwords and Keys;
    * %s is the server's address */
   label = g_strdup_printf (_("Threadline token for %s"), url);

@@ -27,7 +27,8 @@ typedef enum
 
 GQuark    tl_secret_error_quark          (void);
 
-/* Stores (or replaces) the token for @url in the default collection. */
+/* Stores (or replaces) the token for @url in the default collection; an
+ * empty @token removes the stored one, as tl_secret_clear_token_async(). */
 void      tl_secret_store_token_async    (const char           *url,
                                           const char           *token,
                                           GCancellable         *cancellable,

@@ -384,6 +384,46 @@ test_composer_sends (Fixture      *f,
 }
 
 static void
+test_optimistic_row_reconciled (Fixture      *f,
+                                gconstpointer data)
+{
+  GtkWidget *row;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (100);
+  /* The outbox's optimistic row has no createdAt, so it sorts last… */
+  apply (f->store, "{\"type\":\"message-added\",\"message\":{\"id\":\"m-o\",\"conversationId\":\"c-support\","
+                   "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"optimistic\"}],\"status\":\"sending\","
+                   "\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
+  pump (100);
+  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  g_assert_nonnull (row);
+  g_assert_true (label_with_text_exists (row, "Sending…"));
+  /* …and the server's copy places it by its createdAt, between the others. */
+  apply (f->store, "{\"type\":\"message-added\",\"seq\":7,\"message\":{\"id\":\"m-o\",\"conversationId\":\"c-support\","
+                   "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"optimistic\"}],\"status\":\"sent\","
+                   "\"createdAt\":\"2026-12-03T10:00:30Z\",\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
+  pump (100);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Sending…"));
+  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 3);
+}
+
+static void
+test_change_before_first_frame (Fixture      *f,
+                                gconstpointer data)
+{
+  /* Open a conversation and change its thread before any frame has laid
+   * the list out, then go away at once: the teardown must cope. */
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  apply (f->store, "{\"type\":\"message-added\",\"message\":{\"id\":\"m-early\",\"conversationId\":\"c-support\","
+                   "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"early\"}],\"status\":\"sending\"}}");
+  for (int i = 0; i < 5; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
 test_created_conversation_opens_on_arrival (Fixture      *f,
                                             gconstpointer data)
 {
@@ -512,6 +552,8 @@ main (int    argc,
   ADD ("composer-sends", test_composer_sends);
   ADD ("message-actions", test_message_actions);
   ADD ("created-conversation-opens-on-arrival", test_created_conversation_opens_on_arrival);
+  ADD ("optimistic-row-reconciled", test_optimistic_row_reconciled);
+  ADD ("change-before-first-frame", test_change_before_first_frame);
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);

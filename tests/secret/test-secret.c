@@ -332,8 +332,13 @@ keyring_round_trip (const char *daemon_path)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
-  g_assert_true (clear (URL_B, &error));
+  /* An empty token removes the stored one */
+  ok = store (URL_B, "", NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (ok);
+  token = lookup (URL_B, &error);
+  g_assert_no_error (error);
+  g_assert_null (token);
 
   /* libsecret lets go of the bus connection from idle callbacks */
   secret_service_disconnect ();
