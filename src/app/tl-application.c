@@ -17,6 +17,7 @@
 #include "tl-app-util.h"
 #include "tl-application.h"
 #include "tl-connection.h"
+#include "tl-notify.h"
 #include "tl-preferences-window.h"
 #include "tl-secret.h"
 #include "tl-window.h"
@@ -98,41 +99,18 @@ on_message_added_cb (TlApplication *self,
                      TlMessage     *message)
 {
   TlWindow *window = main_window (self);
-  const char *conversation_id = tl_message_get_conversation_id (message);
-  TlConversation *conversation = tl_store_lookup_conversation (self->store, conversation_id);
-  g_autofree char *author_id = tl_message_dup_author_id (message);
-  g_autofree char *author = NULL;
-  g_autofree char *preview = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *body = NULL;
-  g_autoptr(GNotification) notification = NULL;
+  TlNotifyContext context = {
+    .enabled = g_settings_get_boolean (self->settings, "notifications"),
+    .live = self->connection != NULL &&
+            tl_connection_get_state (self->connection) == TL_CONNECTION_STATE_LIVE,
+    .window_active = window != NULL && gtk_window_is_active (GTK_WINDOW (window)),
+  };
+  g_autoptr(GNotification) notification = tl_notify_for_message (self->store, message, &context);
 
-  /* Only live news: not a replay catching up, not our own words, not what
-   * the user is looking at right now. */
-  if (!g_settings_get_boolean (self->settings, "notifications") || conversation == NULL ||
-      self->connection == NULL || tl_connection_get_state (self->connection) != TL_CONNECTION_STATE_LIVE ||
-      g_strcmp0 (author_id, tl_store_get_local_user_id (self->store)) == 0 ||
-      g_strcmp0 (tl_message_get_role (message), "system") == 0)
-    return;
-  if (window != NULL && gtk_window_is_active (GTK_WINDOW (window)) &&
-      g_strcmp0 (tl_store_get_active_conversation_id (self->store), conversation_id) == 0)
-    return;
-
-  title = tl_conversation_dup_display_title (conversation, tl_store_get_local_user_id (self->store));
-  author = tl_message_dup_author_name (message);
-  preview = tl_message_dup_preview (message, 200);
-  if (g_strcmp0 (tl_message_get_status (message), "streaming") == 0 && preview == NULL)
-    return;
-  body = author && g_strcmp0 (author, title) != 0
-         ? g_strdup_printf ("%s: %s", author, preview ? preview : "")
-         : g_strdup (preview ? preview : "");
-
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, body);
-  g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
-                                                conversation_id);
   /* One per conversation: a newer message replaces the older notice. */
-  g_application_send_notification (G_APPLICATION (self), conversation_id, notification);
+  if (notification != NULL)
+    g_application_send_notification (G_APPLICATION (self), tl_message_get_conversation_id (message),
+                                     notification);
 }
 
 static void
