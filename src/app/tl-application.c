@@ -627,12 +627,28 @@ app_reconnect (GSimpleAction *action,
       (self->connection == NULL || g_strcmp0 (saved, self->current_url) != 0))
     {
       stop_demo (self);
+      if (main_window (self) != NULL)
+        tl_window_set_welcome (main_window (self), FALSE);
       /* The new backend's own token, if the keyring has one. */
       tl_secret_lookup_token_async (saved, self->cancellable, on_saved_token_cb, g_object_ref (self));
       return;
     }
   if (self->connection != NULL)
     tl_connection_start (self->connection);
+}
+
+static void
+app_try_demo (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  TlApplication *self = user_data;
+  TlWindow *window = main_window (self);
+
+  if (window != NULL)
+    tl_window_set_welcome (window, FALSE);
+  if (self->demo_server == NULL)
+    start_demo (self);
 }
 
 static void
@@ -679,6 +695,7 @@ static const GActionEntry app_entries[] = {
   { "preferences", app_preferences },
   { "set-token", app_set_token, "s" },
   { "about", app_about },
+  { "try-demo", app_try_demo },
   { "quit", app_quit },
 };
 
@@ -774,13 +791,16 @@ tl_application_activate (GApplication *application)
       window = tl_window_new (GTK_APPLICATION (self), self->store);
       gtk_window_present (GTK_WINDOW (window));
 
-      /* --url wins for this run; then the saved backend; else the demo. */
+      /* --url wins for this run; then the saved backend; --demo goes
+       * straight into the demo; a first run asks. */
       if (self->url != NULL && !self->demo)
         connect_to (self, self->url, self->token);
       else if (!self->demo && *saved != '\0')
         tl_secret_lookup_token_async (saved, self->cancellable, on_saved_token_cb, g_object_ref (self));
-      else
+      else if (self->demo)
         start_demo (self);
+      else
+        tl_window_set_welcome (window, TRUE);
       return;
     }
   gtk_window_present (GTK_WINDOW (window));

@@ -55,6 +55,7 @@ struct _TlWindow
   TlComposer           *composer;
 
   gboolean              syncing_selection;
+  gboolean              welcome;
   guint                 appeared_idle_id;
 };
 
@@ -240,7 +241,8 @@ on_active_changed_cb (TlWindow *self)
   g_signal_group_set_target (self->thread_signals,
                              conversation ? tl_conversation_get_messages (conversation) : NULL);
   tl_thread_view_set_conversation (self->thread_view, conversation);
-  gtk_stack_set_visible_child_name (self->content_stack, conversation ? "thread" : "placeholder");
+  gtk_stack_set_visible_child_name (self->content_stack,
+                                    conversation ? "thread" : self->welcome ? "welcome" : "placeholder");
   gtk_widget_set_sensitive (self->conversation_menu_button, conversation != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-conversation", conversation != NULL);
   update_title (self);
@@ -769,6 +771,17 @@ tl_window_new (GtkApplication *application,
   self->store = g_object_ref (store);
   setup (self);
   return self;
+}
+
+void
+tl_window_set_welcome (TlWindow *self,
+                       gboolean  welcome)
+{
+  g_return_if_fail (TL_IS_WINDOW (self));
+
+  self->welcome = welcome;
+  if (active_conversation (self) == NULL)
+    gtk_stack_set_visible_child_name (self->content_stack, welcome ? "welcome" : "placeholder");
 }
 
 TlStore *

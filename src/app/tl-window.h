@@ -34,5 +34,8 @@ void      tl_window_set_status       (TlWindow       *self,
                                       int             retry_in_seconds);
 void      tl_window_show_toast       (TlWindow       *self,
                                       const char     *text);
+/* First run, no backend configured: offer to connect or to try the demo. */
+void      tl_window_set_welcome      (TlWindow       *self,
+                                      gboolean        welcome);
 
 G_END_DECLS

@@ -168,7 +168,7 @@ fixture_set_up (Fixture      *fixture,
     { "retry-message", "s" }, { "regenerate", "s" }, { "stop-stream", "s" },
     { "respond-tool-approval", "(sssbs)" }, { "new-conversation", NULL },
     { "remove-conversation", "s" }, { "reconnect", NULL }, { "preferences", NULL },
-    { "load-history", "(ss)" }, { "remove-message", "s" },
+    { "load-history", "(ss)" }, { "remove-message", "s" }, { "try-demo", NULL },
   };
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
 
@@ -424,6 +424,30 @@ test_change_before_first_frame (Fixture      *f,
 }
 
 static void
+test_welcome (Fixture      *f,
+              gconstpointer data)
+{
+  GtkWidget *button = NULL;
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  /* First run: the thread side offers the demo and a way to connect. */
+  tl_window_set_welcome (f->window, TRUE);
+  pump (100);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Welcome to Threadline"));
+  collect_mapped (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (buttons->pdata[i]), "app.try-demo") == 0)
+      button = buttons->pdata[i];
+  g_assert_nonnull (button);
+  screenshot (GTK_WIDGET (f->window), "first-run.png");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (action_raised (f, "try-demo "));
+  tl_window_set_welcome (f->window, FALSE);
+  pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
+}
+
+static void
 test_created_conversation_opens_on_arrival (Fixture      *f,
                                             gconstpointer data)
 {
@@ -543,6 +567,9 @@ main (int    argc,
   gtk_css_provider_load_from_resource (css, "/io/github/threadline/Threadline/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  /* Likewise the icons under its resource path. */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/threadline/Threadline/icons");
 
 #define ADD(path, fn) g_test_add ("/threadline/app/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("sidebar-follows-store", test_sidebar_follows_store);
@@ -553,6 +580,7 @@ main (int    argc,
   ADD ("message-actions", test_message_actions);
   ADD ("created-conversation-opens-on-arrival", test_created_conversation_opens_on_arrival);
   ADD ("optimistic-row-reconciled", test_optimistic_row_reconciled);
+  ADD ("welcome", test_welcome);
   ADD ("change-before-first-frame", test_change_before_first_frame);
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("accessibility", test_accessibility);
