@@ -827,6 +827,9 @@ tl_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (tl_application_parent_class)->startup (application);
 
+  /* Not in init: --version and --help must work without the schema. */
+  self->settings = g_settings_new ("io.github.threadline.Threadline");
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 }
@@ -876,7 +879,6 @@ tl_application_init (TlApplication *self)
 
   self->store = tl_store_new ();
   self->cancellable = g_cancellable_new ();
-  self->settings = g_settings_new ("io.github.threadline.Threadline");
   g_signal_connect_object (self->store, "message-added", G_CALLBACK (on_message_added_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->store, "notify::active-conversation-id",
