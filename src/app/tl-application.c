@@ -661,7 +661,7 @@ app_about (GSimpleAction *action,
 
   adw_show_about_window (GTK_WINDOW (main_window (self)),
                          "application-name", _("Threadline"),
-                         "application-icon", "io.github.threadline.Threadline",
+                         "application-icon", APPLICATION_ID,
                          "developer-name", _("The Threadline developers"),
                          "version", TL_VERSION,
                          "license-type", GTK_LICENSE_GPL_3_0,
@@ -892,7 +892,10 @@ TlApplication *
 tl_application_new (void)
 {
   return g_object_new (TL_TYPE_APPLICATION,
-                       "application-id", "io.github.threadline.Threadline",
+                       /* .Devel in a development build, so it runs beside a
+                        * stable install; schema and resources keep the
+                        * stable id. */
+                       "application-id", APPLICATION_ID,
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/threadline/Threadline",
                        NULL);
