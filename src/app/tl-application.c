@@ -411,16 +411,16 @@ app_retry_message (GSimpleAction *action,
 
 static void
 app_regenerate (GSimpleAction *action,
-               GVariant      *parameter,
-               gpointer       user_data)
+                GVariant      *parameter,
+                gpointer       user_data)
 {
   run_id_command (user_data, tl_connection_regenerate, parameter);
 }
 
 static void
 app_stop_stream (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+                 GVariant      *parameter,
+                 gpointer       user_data)
 {
   run_id_command (user_data, tl_connection_stop_stream, parameter);
 }
@@ -538,16 +538,16 @@ app_new_conversation (GSimpleAction *action,
 
 static void
 app_remove_conversation (GSimpleAction *action,
-                        GVariant      *parameter,
-                        gpointer       user_data)
+                         GVariant      *parameter,
+                         gpointer       user_data)
 {
   run_id_command (user_data, tl_connection_remove_conversation, parameter);
 }
 
 static void
 app_remove_message (GSimpleAction *action,
-                   GVariant      *parameter,
-                   gpointer       user_data)
+                    GVariant      *parameter,
+                    gpointer       user_data)
 {
   run_id_command (user_data, tl_connection_remove_message, parameter);
 }
