@@ -144,20 +144,33 @@ free_spans (gpointer data)
   g_array_unref (spans);
 }
 
-static GtkWidget *
-label_for (TlMdBlock *block)
+GtkWidget *
+tl_text_label_new (const char *text)
 {
   GtkWidget *label = gtk_label_new (NULL);
-  PangoAttrList *attrs = pango_attr_list_new ();
-  gboolean has_link = FALSE;
 
-  gtk_label_set_text (GTK_LABEL (label), block->text->str);
+  gtk_label_set_text (GTK_LABEL (label), text);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  /* Words longer than a line (URLs, hostile strings) break anywhere. */
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* A wrapping label's minimum width is its text laid out at that width;
+   * at the default (0) every character becomes a line, which made laying
+   * out a thread row cost milliseconds. Twenty characters is still narrow
+   * enough for a phone-sized window. */
+  gtk_label_set_width_chars (GTK_LABEL (label), 20);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_halign (label, GTK_ALIGN_FILL);
   gtk_widget_set_focusable (label, FALSE);
+  return label;
+}
+
+static GtkWidget *
+label_for (TlMdBlock *block)
+{
+  GtkWidget *label = tl_text_label_new (block->text->str);
+  PangoAttrList *attrs = pango_attr_list_new ();
+  gboolean has_link = FALSE;
 
   for (guint i = 0; i < block->spans->len; i++)
     {

@@ -18,6 +18,9 @@ GtkWidget  *tl_markdown_view_new      (void);
 void        tl_markdown_view_set_text (TlMarkdownView *self,
                                        const char     *text,
                                        gboolean        growing);
+/* A selectable label for text from the network: plain text, wrapped. */
+GtkWidget  *tl_text_label_new         (const char     *text);
+
 /* The plain text shown, for accessibility and copying. */
 const char *tl_markdown_view_get_text (TlMarkdownView *self);
 

@@ -6,7 +6,16 @@
  * groups. Parts are rebuilt only when the list of parts changes; a streamed
  * delta reaches its TlMarkdownView through the part's notify::text, so a
  * growing reply never re-creates its row or its widgets.
+ *
+ * The row lays out its avatar and bubble itself instead of in a horizontal
+ * GtkBox: a box allocating across asks each child for its width at a given
+ * height, which a wrapping label answers with a binary search of layouts —
+ * most of the cost of opening a thread on GTK 4.8. Here the bubble is only
+ * ever asked for its height at a width.
  */
+
+#define AVATAR_SPACING 10
+#define DAY_SPACING    4
 #define G_LOG_DOMAIN "threadline-app"
 
 #include <glib/gi18n.h>
@@ -21,10 +30,8 @@ struct _TlMessageRow
 {
   GtkWidget     parent_instance;
 
-  /* template widgets */
-  GtkWidget    *outer;
+  /* template widgets, the first three children in this order */
   GtkLabel     *day_label;
-  GtkWidget    *body_row;
   AdwAvatar    *avatar;
   GtkWidget    *bubble;
   GtkWidget    *header;
@@ -32,6 +39,8 @@ struct _TlMessageRow
   GtkLabel     *time_label;
   GtkWidget    *edited_label;
   GtkWidget    *parts_box;
+
+  /* built the first time the message needs one (most never do) */
   GtkWidget    *footer;
   GtkLabel     *status_label;
   GtkWidget    *retry_button;
@@ -113,13 +122,8 @@ static GtkWidget *
 caption_label (const char *text,
                gboolean    monospace)
 {
-  GtkWidget *label = gtk_label_new (text);
+  GtkWidget *label = tl_text_label_new (text);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_set_focusable (label, FALSE);
   if (monospace)
     gtk_widget_add_css_class (label, "monospace");
   return label;
@@ -340,6 +344,41 @@ rebuild_parts (TlMessageRow *self)
 }
 
 static void
+ensure_footer (TlMessageRow *self)
+{
+  if (self->footer != NULL)
+    return;
+
+  self->footer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  self->status_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->status_label, 0);
+  gtk_label_set_wrap (self->status_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "caption");
+
+  self->retry_button = gtk_button_new_with_mnemonic (_("_Retry"));
+  gtk_widget_add_css_class (self->retry_button, "flat");
+  gtk_widget_add_css_class (self->retry_button, "caption");
+
+  self->regenerate_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+  gtk_widget_set_tooltip_text (self->regenerate_button, _("Regenerate Reply"));
+  gtk_widget_add_css_class (self->regenerate_button, "flat");
+  gtk_widget_add_css_class (self->regenerate_button, "circular");
+
+  self->receipts_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->receipts_label), TRUE);
+  gtk_label_set_xalign (self->receipts_label, 1);
+  gtk_widget_add_css_class (GTK_WIDGET (self->receipts_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->receipts_label), "caption");
+
+  gtk_box_append (GTK_BOX (self->footer), GTK_WIDGET (self->status_label));
+  gtk_box_append (GTK_BOX (self->footer), self->retry_button);
+  gtk_box_append (GTK_BOX (self->footer), self->regenerate_button);
+  gtk_box_append (GTK_BOX (self->footer), GTK_WIDGET (self->receipts_label));
+  gtk_box_append (GTK_BOX (self->bubble), self->footer);
+}
+
+static void
 update_status (TlMessageRow *self)
 {
   const char *status = tl_message_get_status (self->message);
@@ -347,7 +386,7 @@ update_status (TlMessageRow *self)
   const char *text = NULL;
   g_autofree char *owned = NULL;
   gboolean retry = FALSE, regenerate = FALSE;
-  GVariant *target = g_variant_new_string (tl_message_get_id (self->message));
+  GVariant *target;
 
   if (g_strcmp0 (status, "sending") == 0 || g_strcmp0 (status, "pending") == 0)
     text = _("Sending…");
@@ -366,6 +405,9 @@ update_status (TlMessageRow *self)
 
   regenerate = g_strcmp0 (role, "assistant") == 0 && g_strcmp0 (status, "streaming") != 0;
 
+  if (self->footer == NULL && text == NULL && !retry && !regenerate)
+    return;
+  ensure_footer (self);
   gtk_label_set_text (self->status_label, text ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
   if (g_strcmp0 (status, "error") == 0)
@@ -376,7 +418,7 @@ update_status (TlMessageRow *self)
   gtk_widget_set_visible (self->regenerate_button, regenerate);
   /* Target before name: a name without its target would not match the
    * action's parameter type. */
-  g_variant_ref_sink (target);
+  target = g_variant_ref_sink (g_variant_new_string (tl_message_get_id (self->message)));
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->retry_button), target);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "thread.retry");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->regenerate_button), target);
@@ -403,6 +445,9 @@ update_receipts (TlMessageRow *self)
           g_ptr_array_add (names, tl_conversation_dup_user_name (conversation, user));
     }
 
+  if (names->len == 0 && self->footer == NULL)
+    return;
+  ensure_footer (self);
   if (names->len > 0)
     {
       g_autofree char *joined = NULL;
@@ -556,12 +601,93 @@ on_long_press_cb (GtkGestureLongPress *gesture,
   show_menu (self, x, y);
 }
 
+static GtkSizeRequestMode
+tl_message_row_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+/* The day separator on top across the whole width; below it the avatar at
+ * its size and the bubble in the rest of the width. A grouped message hides
+ * its avatar but keeps its place, so bubbles stay aligned. */
+static void
+tl_message_row_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  TlMessageRow *self = TL_MESSAGE_ROW (widget);
+  GtkWidget *day = GTK_WIDGET (self->day_label);
+  int avatar_width = adw_avatar_get_size (self->avatar);
+  int avatar_height = 0, bubble_min, bubble_nat, day_min = 0, day_nat = 0;
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (self->bubble, GTK_ORIENTATION_HORIZONTAL, -1, &bubble_min, &bubble_nat, NULL, NULL);
+      if (gtk_widget_should_layout (day))
+        gtk_widget_measure (day, GTK_ORIENTATION_HORIZONTAL, -1, &day_min, &day_nat, NULL, NULL);
+      *minimum = MAX (day_min, avatar_width + AVATAR_SPACING + bubble_min);
+      *natural = MAX (day_nat, avatar_width + AVATAR_SPACING + bubble_nat);
+    }
+  else
+    {
+      int bubble_width = for_size < 0 ? -1 : MAX (for_size - avatar_width - AVATAR_SPACING, 0);
+
+      if (gtk_widget_should_layout (GTK_WIDGET (self->avatar)))
+        gtk_widget_measure (GTK_WIDGET (self->avatar), GTK_ORIENTATION_VERTICAL, -1,
+                            NULL, &avatar_height, NULL, NULL);
+      gtk_widget_measure (self->bubble, GTK_ORIENTATION_VERTICAL, bubble_width,
+                          &bubble_min, &bubble_nat, NULL, NULL);
+      if (gtk_widget_should_layout (day))
+        {
+          gtk_widget_measure (day, GTK_ORIENTATION_VERTICAL, for_size, &day_min, &day_nat, NULL, NULL);
+          day_min += DAY_SPACING;
+          day_nat += DAY_SPACING;
+        }
+      *minimum = day_min + MAX (avatar_height, bubble_min);
+      *natural = day_nat + MAX (avatar_height, bubble_nat);
+    }
+  *minimum_baseline = *natural_baseline = -1;
+}
+
+static void
+tl_message_row_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  TlMessageRow *self = TL_MESSAGE_ROW (widget);
+  GtkWidget *day = GTK_WIDGET (self->day_label);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+  int avatar_width = adw_avatar_get_size (self->avatar);
+  int bubble_width = MAX (width - avatar_width - AVATAR_SPACING, 0);
+  int y = 0;
+
+  if (gtk_widget_should_layout (day))
+    {
+      gtk_widget_measure (day, GTK_ORIENTATION_VERTICAL, width, NULL, &y, NULL, NULL);
+      gtk_widget_allocate (day, width, y, -1, NULL);
+      y += DAY_SPACING;
+    }
+  if (gtk_widget_should_layout (GTK_WIDGET (self->avatar)))
+    gtk_widget_allocate (GTK_WIDGET (self->avatar), avatar_width, avatar_width, -1,
+                         gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (rtl ? width - avatar_width : 0, y)));
+  gtk_widget_allocate (self->bubble, bubble_width, MAX (height - y, 0), -1,
+                       gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (rtl ? 0 : avatar_width + AVATAR_SPACING, y)));
+}
+
 static void
 tl_message_row_dispose (GObject *object)
 {
   TlMessageRow *self = TL_MESSAGE_ROW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_MESSAGE_ROW);
+  /* Went with the bubble. */
+  self->footer = self->retry_button = self->regenerate_button = NULL;
+  self->status_label = self->receipts_label = NULL;
   g_clear_object (&self->message_signals);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->message);
@@ -580,9 +706,7 @@ tl_message_row_class_init (TlMessageRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/threadline/Threadline/tl-message-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, outer);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, day_label);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, body_row);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, header);
@@ -590,12 +714,9 @@ tl_message_row_class_init (TlMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, parts_box);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, footer);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, status_label);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, retry_button);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, regenerate_button);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, receipts_label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->get_request_mode = tl_message_row_get_request_mode;
+  widget_class->measure = tl_message_row_measure;
+  widget_class->size_allocate = tl_message_row_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_copy);
   gtk_widget_class_install_action (widget_class, "message.remove", NULL, message_remove);
@@ -687,7 +808,7 @@ tl_message_row_set_message (TlMessageRow *self,
   previous_author = previous ? tl_message_dup_author_id (previous) : NULL;
   grouped = !new_day && previous != NULL && author != NULL && g_strcmp0 (author, previous_author) == 0;
   gtk_widget_set_visible (self->header, !grouped);
-  gtk_widget_set_opacity (GTK_WIDGET (self->avatar), grouped ? 0 : 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->avatar), !grouped);
 
   update_header (self);
   rebuild_parts (self);

@@ -16,8 +16,10 @@
  * until it says there is no more.
  */
 
-#define SHOWN_AT_OPEN 40
-#define REVEAL_STEP   60
+/* The shortest row (a one-line message under its author's previous one) and
+ * the height assumed before the view has one. */
+#define MIN_ROW_HEIGHT  24
+#define DEFAULT_HEIGHT  1000
 #define G_LOG_DOMAIN "threadline-app"
 
 #include <glib/gi18n.h>
@@ -52,6 +54,10 @@ struct _TlThreadView
   gboolean        scrolling;   /* our own scroll in progress */
   guint           scroll_tick_id;
   gboolean        scroll_precise;
+  gboolean        opening;     /* shown, not yet painted at its end */
+  GdkFrameClock  *opening_clock;
+  gulong          opening_paint_id;
+  guint           opened_tick_id;
   char           *requested_cursor;  /* history asked for, not yet arrived */
 };
 
@@ -76,20 +82,40 @@ stick (TlThreadView *self)
   self->scrolling = FALSE;
 }
 
+/* Rows enough to fill the view once: every row is built before the first
+ * frame (GTK 4.8 builds all of a short model), so a conversation opens on
+ * a screenful and each reveal adds about one more. */
+static guint
+rows_to_fill (TlThreadView *self)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  /* Not shown yet (behind the placeholder): the window bounds it. */
+  if (height <= 0 && root != NULL)
+    height = gtk_widget_get_height (root);
+  return (height > 0 ? height : DEFAULT_HEIGHT) / MIN_ROW_HEIGHT + 2;
+}
+
 static void
 maybe_load_older (TlThreadView *self)
 {
   const char *cursor;
   double value, page;
 
-  if (self->conversation == NULL)
+  /* Until the first frame at the end, the adjustment still says "top":
+   * revealing then would build rows nobody asked for. */
+  if (self->conversation == NULL || self->opening)
     return;
   value = gtk_adjustment_get_value (self->vadjustment);
   page = gtk_adjustment_get_page_size (self->vadjustment);
-  if (value > page)
+  /* With rows shown but not laid out (page 0), the next change of upper
+   * asks again; with none shown there is nothing to measure. */
+  if (self->tail != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->tail)) > 0 &&
+      (page <= 0 || value > page))
     return;
   /* What the store already has comes first. */
-  if (self->tail != NULL && tl_tail_model_reveal (self->tail, REVEAL_STEP) > 0)
+  if (self->tail != NULL && tl_tail_model_reveal (self->tail, rows_to_fill (self)) > 0)
     return;
   if (!tl_conversation_get_has_more_history (self->conversation))
     return;
@@ -127,6 +153,39 @@ on_upper_changed_cb (TlThreadView  *self,
   maybe_load_older (self);
 }
 
+static void
+stop_opening (TlThreadView *self)
+{
+  if (self->opening_paint_id != 0)
+    g_signal_handler_disconnect (self->opening_clock, self->opening_paint_id);
+  self->opening_paint_id = 0;
+  g_clear_object (&self->opening_clock);
+  self->opening = FALSE;
+}
+
+static gboolean
+opened_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  TlThreadView *self = TL_THREAD_VIEW (widget);
+
+  self->opened_tick_id = 0;
+  maybe_load_older (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Only once the list has laid out what it shows does the adjustment say
+ * whether that fills the view; older rows, if any are wanted, are built in
+ * the next frame, not at the end of the first one. */
+static void
+on_opened_cb (TlThreadView *self)
+{
+  stop_opening (self);
+  if (self->opened_tick_id == 0)
+    self->opened_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), opened_tick_cb, NULL, NULL);
+}
+
 static gboolean
 scroll_to_end_tick_cb (GtkWidget     *widget,
                        GdkFrameClock *clock,
@@ -145,6 +204,12 @@ scroll_to_end_tick_cb (GtkWidget     *widget,
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
   self->scroll_precise = FALSE;
   stick (self);
+  if (self->opening && self->opening_paint_id == 0)
+    {
+      self->opening_clock = g_object_ref (clock);
+      self->opening_paint_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_opened_cb),
+                                                        self, G_CONNECT_SWAPPED);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -250,10 +315,16 @@ tl_thread_view_dispose (GObject *object)
   g_clear_object (&self->conversation);
   g_clear_object (&self->tail);
   g_clear_pointer (&self->requested_cursor, g_free);
+  stop_opening (self);
   if (self->scroll_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
       self->scroll_tick_id = 0;
+    }
+  if (self->opened_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->opened_tick_id);
+      self->opened_tick_id = 0;
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), TL_TYPE_THREAD_VIEW);
 
@@ -355,12 +426,13 @@ tl_thread_view_set_conversation (TlThreadView   *self,
   g_clear_object (&self->tail);
   if (messages != NULL)
     {
-      self->tail = tl_tail_model_new (messages, SHOWN_AT_OPEN);
+      self->tail = tl_tail_model_new (messages, rows_to_fill (self));
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tail)));
     }
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);
+  stop_opening (self);
+  self->opening = conversation != NULL;
   tl_thread_view_scroll_to_end (self);
-  maybe_load_older (self);
 }
