@@ -6,7 +6,7 @@
  *
  * 1. Opening a conversation of N messages (default 100,000): time from
  *    making it active to the end of the first frame that shows it, once cold
- *    and K times (default 5) warm.
+ *    and K times (default 5) warm, coming from a 500-message conversation.
  * 2. R events per second (default 1,000) for S seconds (default 60) into the
  *    visible thread and the sidebar: new messages, edits, renames that move
  *    conversations, typing. Frame work (from the frame clock's
@@ -226,6 +226,16 @@ main (int    argc,
                                                "\"createdAt\":\"2026-12-03T%02u:%02u:%02u.%03uZ\",\"author\":{\"id\":\"u-%u\",\"displayName\":\"User %u\"}}}",
                                                m, m, (m / 3600000) % 24, (m / 60000) % 60, (m / 1000) % 60, m % 1000,
                                                m % 5, m % 5);
+      apply (store, line);
+    }
+  /* The conversation the warm opens come from: switching tears its rows
+   * down, as it does for a user going from one room to another. */
+  for (guint m = 0; m < 500; m++)
+    {
+      g_autofree char *line = g_strdup_printf ("{\"type\":\"message-added\",\"message\":{\"id\":\"o-%u\",\"conversationId\":\"c-1\","
+                                               "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"Earlier room, message %u\"}],"
+                                               "\"createdAt\":\"2026-12-02T10:%02u:%02uZ\",\"author\":{\"id\":\"u-%u\",\"displayName\":\"User %u\"}}}",
+                                               m, m, (m / 60) % 60, m % 60, m % 3, m % 3);
       apply (store, line);
     }
   tl_store_end_batch (store);

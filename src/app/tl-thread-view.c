@@ -36,11 +36,13 @@ struct _TlThreadView
   /* template widgets */
   GtkWidget      *box;
   GtkWidget      *scroller;
-  GtkListView    *list_view;
+  GtkListView    *list_view;   /* the current conversation's */
   GtkRevealer    *jump_revealer;
   GtkLabel       *typing_label;
 
   /* owned */
+  GtkListItemFactory *factory;
+  GtkListView    *retired;     /* the previous list, released after a frame */
   TlConversation *conversation;
   TlTailModel    *tail;
   GSignalGroup   *conversation_signals;
@@ -154,6 +156,14 @@ on_upper_changed_cb (TlThreadView  *self,
 }
 
 static void
+release_retired (TlThreadView *self)
+{
+  if (self->retired != NULL)
+    gtk_list_view_set_model (self->retired, NULL);
+  g_clear_object (&self->retired);
+}
+
+static void
 stop_opening (TlThreadView *self)
 {
   if (self->opening_paint_id != 0)
@@ -171,6 +181,7 @@ opened_tick_cb (GtkWidget     *widget,
   TlThreadView *self = TL_THREAD_VIEW (widget);
 
   self->opened_tick_id = 0;
+  release_retired (self);
   maybe_load_older (self);
   return G_SOURCE_REMOVE;
 }
@@ -203,7 +214,10 @@ scroll_to_end_tick_cb (GtkWidget     *widget,
   if (n > 0 && self->scroll_precise)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
   self->scroll_precise = FALSE;
-  stick (self);
+  /* A list not laid out yet still has the previous one's adjustment
+   * values; its first allocation sets them, and "stuck" pins the end then. */
+  if (gtk_widget_get_height (GTK_WIDGET (self->list_view)) > 0)
+    stick (self);
   if (self->opening && self->opening_paint_id == 0)
     {
       self->opening_clock = g_object_ref (clock);
@@ -297,12 +311,31 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              TlThreadView             *self)
 {
+  GtkWidget *row = gtk_list_item_get_child (item);
+  /* Its own list: a retired one may still hear of changes. */
+  GtkListView *list = GTK_LIST_VIEW (gtk_widget_get_ancestor (row, GTK_TYPE_LIST_VIEW));
   guint position = gtk_list_item_get_position (item);
-  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (self->list_view));
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (list));
   g_autoptr(TlMessage) previous = position > 0 ? g_list_model_get_item (model, position - 1) : NULL;
 
-  tl_message_row_set_message (TL_MESSAGE_ROW (gtk_list_item_get_child (item)),
-                              gtk_list_item_get_item (item), previous);
+  tl_message_row_set_message (TL_MESSAGE_ROW (row), gtk_list_item_get_item (item), previous);
+}
+
+/* A new list for every conversation: tearing down the rows of the one
+ * being left costs as much as building the new ones, so it waits until
+ * the new conversation has been painted (see opened_tick_cb). */
+static void
+replace_list_view (TlThreadView *self)
+{
+  release_retired (self);
+  if (self->list_view != NULL)
+    self->retired = g_object_ref (self->list_view);
+  self->list_view = GTK_LIST_VIEW (gtk_list_view_new (NULL, g_object_ref (self->factory)));
+  gtk_list_view_set_single_click_activate (self->list_view, FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "tl-thread");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Messages"), -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->list_view));
 }
 
 static void
@@ -316,6 +349,8 @@ tl_thread_view_dispose (GObject *object)
   g_clear_object (&self->tail);
   g_clear_pointer (&self->requested_cursor, g_free);
   stop_opening (self);
+  release_retired (self);
+  g_clear_object (&self->factory);
   if (self->scroll_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
@@ -343,7 +378,6 @@ tl_thread_view_class_init (TlThreadViewClass *klass)
                                                "/io/github/threadline/Threadline/tl-thread-view.ui");
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, box);
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, scroller);
-  gtk_widget_class_bind_template_child (widget_class, TlThreadView, list_view);
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, jump_revealer);
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, typing_label);
   gtk_widget_class_bind_template_callback (widget_class, on_jump_clicked_cb);
@@ -353,15 +387,14 @@ tl_thread_view_class_init (TlThreadViewClass *klass)
 static void
 tl_thread_view_init (TlThreadView *self)
 {
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  self->factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (self->factory, "setup", G_CALLBACK (setup_row_cb), self);
   /* No unbind, as in the sidebar: rebinding a row to the message it shows
    * is free, which keeps moves and batched changes cheap. */
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  gtk_list_view_set_factory (self->list_view, factory);
+  g_signal_connect (self->factory, "bind", G_CALLBACK (bind_row_cb), self);
+  replace_list_view (self);
 
   self->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
   g_signal_connect_object (self->vadjustment, "value-changed",
@@ -429,6 +462,7 @@ tl_thread_view_set_conversation (TlThreadView   *self,
       self->tail = tl_tail_model_new (messages, rows_to_fill (self));
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tail)));
     }
+  replace_list_view (self);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);

@@ -16,6 +16,7 @@
 #include "tl-markdown-view.h"
 #include "tl-json.h"
 #include "tl-store.h"
+#include "tl-thread-view.h"
 #include "tl-window.h"
 
 static void
@@ -523,6 +524,64 @@ test_older_history_requested (Fixture      *f,
   g_assert_false (action_raised (f, "load-history ('c-long', '')"));
 }
 
+static GtkListView *
+thread_list (Fixture *f)
+{
+  GtkWidget *thread = find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0);
+
+  return GTK_LIST_VIEW (find_widget (thread, GTK_TYPE_LIST_VIEW, 0));
+}
+
+static void
+test_long_conversation (Fixture      *f,
+                        gconstpointer data)
+{
+  GtkAdjustment *adjustment;
+  GtkWidget *old_row;
+  guint built, n_shown;
+
+  apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-long\",\"title\":\"Long\"}}");
+  tl_store_begin_batch (f->store);
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *line =
+        g_strdup_printf ("{\"type\":\"message-added\",\"message\":{\"id\":\"l-%04u\",\"conversationId\":\"c-long\","
+                         "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"line %u\"}],"
+                         "\"createdAt\":\"2026-12-03T10:%02u:%02uZ\",\"author\":{\"id\":\"u-%u\"}}}",
+                         i, i, i / 60, i % 60, i % 3);
+      apply (f->store, line);
+    }
+  tl_store_end_batch (f->store);
+
+  /* It opens at its newest message on a screenful of rows (at most one
+   * per 24 pixels of height), with one more screen above: not 2000. */
+  tl_store_set_active_conversation_id (f->store, "c-long");
+  pump (300);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "line 1999"));
+  g_assert_true (tl_thread_view_get_stuck (TL_THREAD_VIEW (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0))));
+  built = count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW);
+  n_shown = g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (thread_list (f))));
+  g_assert_cmpuint (built, >=, 10);
+  g_assert_cmpuint (n_shown, <=,
+                    2 * (gtk_widget_get_height (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0)) / 24 + 2));
+
+  /* Near the top, older messages the store holds appear before any are
+   * asked of the server. */
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (thread_list (f)));
+  gtk_adjustment_set_value (adjustment, 0);
+  pump (300);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (thread_list (f)))), >, n_shown);
+  g_assert_false (action_raised (f, "load-history ('c-long', '')"));
+
+  /* Leaving it releases its rows once the next conversation is shown. */
+  old_row = find_widget (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW, 0);
+  g_object_add_weak_pointer (G_OBJECT (old_row), (gpointer *) &old_row);
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  pump (300);
+  g_assert_null (old_row);
+  g_assert_cmpuint (count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
+}
+
 static void
 test_accessibility (Fixture      *f,
                     gconstpointer data)
@@ -583,6 +642,7 @@ main (int    argc,
   ADD ("welcome", test_welcome);
   ADD ("change-before-first-frame", test_change_before_first_frame);
   ADD ("older-history-requested", test_older_history_requested);
+  ADD ("long-conversation", test_long_conversation);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);
 #undef ADD
