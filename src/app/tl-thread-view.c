@@ -35,14 +35,17 @@ struct _TlThreadView
 
   /* template widgets */
   GtkWidget      *box;
+  GtkWidget      *pages;
+
+  /* the current conversation's page */
   GtkWidget      *scroller;
-  GtkListView    *list_view;   /* the current conversation's */
+  GtkListView    *list_view;
   GtkRevealer    *jump_revealer;
   GtkLabel       *typing_label;
 
   /* owned */
   GtkListItemFactory *factory;
-  GtkListView    *retired;     /* the previous list, released after a frame */
+  GtkWidget      *retired;     /* the previous page, released after a frame */
   TlConversation *conversation;
   TlTailModel    *tail;
   GSignalGroup   *conversation_signals;
@@ -158,9 +161,12 @@ on_upper_changed_cb (TlThreadView  *self,
 static void
 release_retired (TlThreadView *self)
 {
-  if (self->retired != NULL)
-    gtk_list_view_set_model (self->retired, NULL);
-  g_clear_object (&self->retired);
+  if (self->retired == NULL)
+    return;
+  gtk_list_view_set_model (GTK_LIST_VIEW (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->retired))),
+                           NULL);
+  gtk_box_remove (GTK_BOX (self->pages), self->retired);
+  self->retired = NULL;
 }
 
 static void
@@ -214,10 +220,7 @@ scroll_to_end_tick_cb (GtkWidget     *widget,
   if (n > 0 && self->scroll_precise)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
   self->scroll_precise = FALSE;
-  /* A list not laid out yet still has the previous one's adjustment
-   * values; its first allocation sets them, and "stuck" pins the end then. */
-  if (gtk_widget_get_height (GTK_WIDGET (self->list_view)) > 0)
-    stick (self);
+  stick (self);
   if (self->opening && self->opening_paint_id == 0)
     {
       self->opening_clock = g_object_ref (clock);
@@ -321,21 +324,37 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   tl_message_row_set_message (TL_MESSAGE_ROW (row), gtk_list_item_get_item (item), previous);
 }
 
-/* A new list for every conversation: tearing down the rows of the one
- * being left costs as much as building the new ones, so it waits until
- * the new conversation has been painted (see opened_tick_cb). */
+/* A new page (scroller and list) for every conversation: tearing down the
+ * rows of the one being left costs as much as building the new ones, and
+ * most of it is taking them out of the widget tree, so the old page is
+ * only hidden until the new one has been painted (see opened_tick_cb). */
 static void
-replace_list_view (TlThreadView *self)
+replace_page (TlThreadView *self)
 {
   release_retired (self);
-  if (self->list_view != NULL)
-    self->retired = g_object_ref (self->list_view);
+  if (self->scroller != NULL)
+    {
+      self->retired = self->scroller;
+      gtk_widget_set_visible (self->retired, FALSE);
+      g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+    }
+
   self->list_view = GTK_LIST_VIEW (gtk_list_view_new (NULL, g_object_ref (self->factory)));
   gtk_list_view_set_single_click_activate (self->list_view, FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "tl-thread");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Messages"), -1);
+  self->scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (self->scroller, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->list_view));
+  gtk_box_append (GTK_BOX (self->pages), self->scroller);
+
+  self->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  g_signal_connect_object (self->vadjustment, "value-changed",
+                           G_CALLBACK (on_value_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->vadjustment, "notify::upper",
+                           G_CALLBACK (on_upper_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -377,7 +396,7 @@ tl_thread_view_class_init (TlThreadViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/threadline/Threadline/tl-thread-view.ui");
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, box);
-  gtk_widget_class_bind_template_child (widget_class, TlThreadView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TlThreadView, pages);
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, jump_revealer);
   gtk_widget_class_bind_template_child (widget_class, TlThreadView, typing_label);
   gtk_widget_class_bind_template_callback (widget_class, on_jump_clicked_cb);
@@ -394,13 +413,7 @@ tl_thread_view_init (TlThreadView *self)
   /* No unbind, as in the sidebar: rebinding a row to the message it shows
    * is free, which keeps moves and batched changes cheap. */
   g_signal_connect (self->factory, "bind", G_CALLBACK (bind_row_cb), self);
-  replace_list_view (self);
-
-  self->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  g_signal_connect_object (self->vadjustment, "value-changed",
-                           G_CALLBACK (on_value_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->vadjustment, "notify::upper",
-                           G_CALLBACK (on_upper_changed_cb), self, G_CONNECT_SWAPPED);
+  replace_page (self);
 
   self->conversation_signals = g_signal_group_new (TL_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->conversation_signals, "notify::typing",
@@ -462,7 +475,7 @@ tl_thread_view_set_conversation (TlThreadView   *self,
       self->tail = tl_tail_model_new (messages, rows_to_fill (self));
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tail)));
     }
-  replace_list_view (self);
+  replace_page (self);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);
