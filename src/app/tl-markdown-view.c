@@ -21,7 +21,6 @@ struct _TlMarkdownView
 {
   GtkWidget  parent_instance;
 
-  GtkWidget *box;
   GString   *text;
   gsize      stable_length;   /* bytes of text rendered as stable blocks */
   guint      stable_widgets;  /* children of box that belong to them */
@@ -29,12 +28,13 @@ struct _TlMarkdownView
 
 G_DEFINE_FINAL_TYPE (TlMarkdownView, tl_markdown_view, GTK_TYPE_WIDGET)
 
+static void remove_children_from (TlMarkdownView *self,
+                                  guint           keep);
+
 static void
 tl_markdown_view_dispose (GObject *object)
 {
-  TlMarkdownView *self = TL_MARKDOWN_VIEW (object);
-
-  g_clear_pointer (&self->box, gtk_widget_unparent);
+  remove_children_from (TL_MARKDOWN_VIEW (object), 0);
 
   G_OBJECT_CLASS (tl_markdown_view_parent_class)->dispose (object);
 }
@@ -58,16 +58,20 @@ tl_markdown_view_class_init (TlMarkdownViewClass *klass)
   object_class->dispose = tl_markdown_view_dispose;
   object_class->finalize = tl_markdown_view_finalize;
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Blocks are children of the view itself: one widget fewer per message
+   * than an inner box, and a thread builds many. */
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "markdown");
 }
 
 static void
 tl_markdown_view_init (TlMarkdownView *self)
 {
+  GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+
   self->text = g_string_new (NULL);
-  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 6);
 }
 
 GtkWidget *
@@ -328,7 +332,7 @@ widget_for (TlMdBlock *block)
     }
 }
 
-/* Renders @text[from..to) as widgets appended to the box; returns how many. */
+/* Renders @text[from..to) as widgets appended to the view; returns how many. */
 static guint
 render_range (TlMarkdownView *self,
               gsize           from,
@@ -337,7 +341,7 @@ render_range (TlMarkdownView *self,
   g_autoptr(GPtrArray) blocks = tl_markdown_parse (self->text->str + from, to - from);
 
   for (guint i = 0; i < blocks->len; i++)
-    gtk_box_append (GTK_BOX (self->box), widget_for (g_ptr_array_index (blocks, i)));
+    gtk_widget_insert_before (widget_for (g_ptr_array_index (blocks, i)), GTK_WIDGET (self), NULL);
   return blocks->len;
 }
 
@@ -345,7 +349,7 @@ static void
 remove_children_from (TlMarkdownView *self,
                       guint           keep)
 {
-  GtkWidget *child = gtk_widget_get_first_child (self->box);
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
 
   for (guint i = 0; child != NULL && i < keep; i++)
     child = gtk_widget_get_next_sibling (child);
@@ -353,7 +357,7 @@ remove_children_from (TlMarkdownView *self,
     {
       GtkWidget *next = gtk_widget_get_next_sibling (child);
 
-      gtk_box_remove (GTK_BOX (self->box), child);
+      gtk_widget_unparent (child);
       child = next;
     }
 }

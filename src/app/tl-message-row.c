@@ -38,7 +38,6 @@ struct _TlMessageRow
   GtkLabel     *author_label;
   GtkLabel     *time_label;
   GtkWidget    *edited_label;
-  GtkWidget    *parts_box;
 
   /* built the first time the message needs one (most never do) */
   GtkWidget    *footer;
@@ -322,24 +321,31 @@ widget_for_part (TlMessageRow *self,
   return NULL;
 }
 
+/* Parts are the bubble's children between the header and the footer. */
 static void
 rebuild_parts (TlMessageRow *self)
 {
   GPtrArray *parts;
-  GtkWidget *child;
+  GtkWidget *child, *last;
 
-  while ((child = gtk_widget_get_first_child (self->parts_box)) != NULL)
-    gtk_box_remove (GTK_BOX (self->parts_box), child);
+  while ((child = gtk_widget_get_next_sibling (self->header)) != NULL && child != self->footer)
+    gtk_box_remove (GTK_BOX (self->bubble), child);
   if (self->message == NULL)
     return;
 
   parts = tl_message_get_parts (self->message);
+  last = self->header;
   for (guint i = 0; parts != NULL && i < parts->len; i++)
     {
       GtkWidget *widget = widget_for_part (self, g_ptr_array_index (parts, i));
 
-      if (widget != NULL)
-        gtk_box_append (GTK_BOX (self->parts_box), widget);
+      if (widget == NULL)
+        continue;
+      /* Parts sit a little further apart than the header from the first. */
+      if (last != self->header)
+        gtk_widget_set_margin_top (widget, 2);
+      gtk_box_insert_child_after (GTK_BOX (self->bubble), widget, last);
+      last = widget;
     }
 }
 
@@ -713,7 +719,6 @@ tl_message_row_class_init (TlMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, author_label);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TlMessageRow, edited_label);
-  gtk_widget_class_bind_template_child (widget_class, TlMessageRow, parts_box);
   widget_class->get_request_mode = tl_message_row_get_request_mode;
   widget_class->measure = tl_message_row_measure;
   widget_class->size_allocate = tl_message_row_size_allocate;
