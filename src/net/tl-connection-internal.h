@@ -62,7 +62,7 @@ struct _TlConnection
   GQueue                   pending;           /* GBytes: frames read, not handled yet */
   gint64                   batch_started_us;
   gboolean                 in_dispatch_batch;
-  gboolean                 in_replay_batch;
+  gboolean                 in_replay;         /* between a replay welcome and replay-done */
 
   TlConnectionTimings      timings;
   TlConnectionState        state;

@@ -107,11 +107,24 @@ tl_connection_is_open (TlConnection *self)
 }
 
 static void
+end_dispatch_batch (TlConnection *self)
+{
+  g_clear_handle_id (&self->batch_idle_id, g_source_remove);
+  if (!self->in_dispatch_batch)
+    return;
+  self->in_dispatch_batch = FALSE;
+  tl_store_end_batch (self->store);
+}
+
+static void
 set_state (TlConnection      *self,
            TlConnectionState  state)
 {
   if (self->state == state)
     return;
+  /* Whoever hears of the new state (the app showing "live", a test
+   * opening a window) must find the models as their listeners know them. */
+  end_dispatch_batch (self);
   g_debug ("state: %s → %s", tl_connection_state_to_string (self->state),
            tl_connection_state_to_string (state));
   self->state = state;
@@ -220,11 +233,7 @@ end_dispatch_batch_cb (gpointer user_data)
   TlConnection *self = user_data;
 
   self->batch_idle_id = 0;
-  if (self->in_dispatch_batch)
-    {
-      self->in_dispatch_batch = FALSE;
-      tl_store_end_batch (self->store);
-    }
+  end_dispatch_batch (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -241,14 +250,6 @@ ensure_dispatch_batch (TlConnection *self)
                                          self, NULL);
 }
 
-static void
-end_replay_batch (TlConnection *self)
-{
-  if (!self->in_replay_batch)
-    return;
-  self->in_replay_batch = FALSE;
-  tl_store_end_batch (self->store);
-}
 
 /* Tearing down and reconnecting */
 
@@ -315,7 +316,7 @@ teardown (TlConnection *self)
   tl_deadline_disarm (self->backoff_reset_timer);
   g_hash_table_remove_all (self->requests);
   cancel_gap_timers (self);
-  end_replay_batch (self);
+  self->in_replay = FALSE;
   /* Typing is ephemeral and would never be cleared by a connection that is
    * gone; presence stays until the server re-sends it after welcome. */
   tl_store_clear_typing (self->store);
@@ -564,7 +565,7 @@ go_live (TlConnection *self)
 {
   g_auto(GStrv) streams = NULL;
 
-  end_replay_batch (self);
+  self->in_replay = FALSE;
   set_state (self, TL_CONNECTION_STATE_LIVE);
   set_last_error (self, NULL);
   tl_outbox_set_online (self->outbox, TRUE);
@@ -621,9 +622,11 @@ handle_welcome (TlConnection *self,
   set_state (self, TL_CONNECTION_STATE_SYNCING);
   if (strcmp (welcome.mode, "replay") == 0)
     {
-      /* The whole replay reaches the models as one change per model. */
-      self->in_replay_batch = TRUE;
-      tl_store_begin_batch (self->store);
+      /* Applied in the per-dispatch batches like live events: a batch held
+       * open from welcome to replay-done would span main-loop iterations,
+       * and a list view laying out in between would read models whose
+       * changes it has not been told of yet. */
+      self->in_replay = TRUE;
     }
 }
 
@@ -634,7 +637,7 @@ handle_replay_done (TlConnection *self,
   g_autoptr(GError) error = NULL;
   gint64 seq = -1;
 
-  if (!self->in_replay_batch)
+  if (!self->in_replay)
     {
       g_message ("replay-done outside a replay ignored");
       return;
@@ -901,7 +904,7 @@ handle_event (TlConnection *self,
   after_apply (self, event, result, root);
 
   if (event->kind == TL_EVENT_SNAPSHOT_END && result == TL_APPLY_APPLIED &&
-      self->state == TL_CONNECTION_STATE_SYNCING && !self->in_replay_batch)
+      self->state == TL_CONNECTION_STATE_SYNCING && !self->in_replay)
     go_live (self);
 }
 
@@ -1234,14 +1237,9 @@ tl_connection_dispose (GObject *object)
     soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
   if (self->liveness != NULL)
     teardown (self);
-  g_clear_handle_id (&self->batch_idle_id, g_source_remove);
   g_clear_handle_id (&self->drain_id, g_source_remove);
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
-  if (self->in_dispatch_batch)
-    {
-      self->in_dispatch_batch = FALSE;
-      tl_store_end_batch (self->store);
-    }
+  end_dispatch_batch (self);
   if (self->closing != NULL)
     {
       for (guint i = 0; i < self->closing->len; i++)
