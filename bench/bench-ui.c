@@ -179,6 +179,7 @@ main (int    argc,
   g_autoptr(TlStore) store = NULL;
   g_autoptr(GArray) baseline = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) opens = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) in_order = NULL;   /* the load's frames, unsorted */
   FrameStats stats = { NULL };
   GdkFrameClock *clock;
   TlWindow *window;
@@ -299,6 +300,7 @@ main (int    argc,
   while (g_get_monotonic_time () - t0 < (gint64) o.seconds * G_USEC_PER_SEC)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (timer);
+  in_order = g_array_copy (stats.frame_us);
   load_fps = stats.frames / (double) o.seconds;
 
   g_print ("UI benchmark: %u messages in the open thread, 200 conversations, %s renderer\n\n",
@@ -314,6 +316,18 @@ main (int    argc,
   g_print ("  %u events/s for %u s               %6.2f   %6.2f   %6.1f   (%u events applied)\n",
            o.rate, o.seconds, percentile (stats.frame_us, 0.50), percentile (stats.frame_us, 0.99),
            load_fps, load.sent);
+  /* Per stretch of the run: a cost that grows with the changes a list has
+   * seen shows as a rising p99. */
+  g_print ("  p99 of each 600 frames (about 10 s) in turn:");
+  for (guint start = 0; start < in_order->len; start += 600)
+    {
+      g_autoptr(GArray) part = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      g_array_append_vals (part, &g_array_index (in_order, gint64, start),
+                           MIN (600, in_order->len - start));
+      g_print (" %.1f", percentile (part, 0.99));
+    }
+  g_print (" ms\n");
   g_print ("  time applying events (store and model listeners): %.1f%% of the run\n",
            100.0 * load.busy_us / ((double) o.seconds * G_USEC_PER_SEC));
 

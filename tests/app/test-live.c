@@ -20,6 +20,7 @@
 #include "tl-connection.h"
 #include "tl-message-row.h"
 #include "tl-window.h"
+#include "tl-ui-test.h"
 
 typedef struct
 {
@@ -165,6 +166,7 @@ test_send_turns_sent (void)
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (send));
   f.window = tl_window_new (NULL, f.store);
   gtk_widget_insert_action_group (GTK_WIDGET (f.window), "app", G_ACTION_GROUP (app));
+  gtk_window_set_default_size (GTK_WINDOW (f.window), 1000, 640);
   gtk_window_present (GTK_WINDOW (f.window));
   first = g_list_model_get_item (tl_store_get_conversations (f.store), 0);
   tl_store_set_active_conversation_id (f.store, tl_conversation_get_id (first));
@@ -187,6 +189,10 @@ test_send_turns_sent (void)
   g_assert_true (wait_until (is_sent, &f));
   g_assert_true (find_sent_text (&f, "hello from the window") == message);
   g_object_unref (message);
+
+  /* The demo going on around it, for the metainfo and for looking at. */
+  tl_ui_test_pump (1500);
+  tl_ui_test_screenshot (GTK_WIDGET (f.window), "demo.png");
 
   /* As the app quits: the connection first, then the window once its
    * pending frames have run. Destroying a window whose thread list still
@@ -215,8 +221,7 @@ int
 main (int    argc,
       char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  tl_ui_test_init (&argc, &argv);
   g_test_add_func ("/threadline/app/live/send-turns-sent", test_send_turns_sent);
   return g_test_run ();
 }

@@ -1,0 +1,21 @@
+/* tl-ui-test.h — what the window tests share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* gtk_test_init() and adw_init(), then the app's style sheet and icons,
+ * which AdwApplication would load and these tests run without. */
+void tl_ui_test_init       (int         *argc,
+                            char      ***argv);
+/* Lets GTK run (frames, idles) for about @ms, then drains what is ready. */
+void tl_ui_test_pump       (guint        ms);
+/* Saves @widget as @name (a PNG) under $TL_SCREENSHOT_DIR, if set. */
+void tl_ui_test_screenshot (GtkWidget   *widget,
+                            const char  *name);
+
+G_END_DECLS
