@@ -173,11 +173,14 @@ update_title (TlWindow *self)
                          tl_store_get_local_user_id (self->store)) == 0)
             continue;
           others++;
+          /* An assistant is neither online nor offline. */
+          if (g_strcmp0 (json_object_get_string_member_with_default (user, "role", NULL), "assistant") == 0)
+            continue;
           known += json_object_has_member (user, "isOnline");
           online += json_object_get_boolean_member_with_default (user, "isOnline", FALSE);
         }
       /* One other person: whether they are here, if the server says; a
-       * group: how many are. An assistant has no presence to show. */
+       * group: how many are. */
       if (others == 1 && known == 1)
         subtitle = g_strdup (online ? _("Online") : _("Offline"));
       else if (others > 1)

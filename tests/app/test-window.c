@@ -18,6 +18,7 @@
 #include "tl-store.h"
 #include "tl-thread-view.h"
 #include "tl-window.h"
+#include "tl-ui-test.h"
 
 static void
 apply (TlStore    *store,
@@ -29,20 +30,6 @@ apply (TlStore    *store,
   g_assert_no_error (error);
   tl_store_apply_node (store, root, TL_APPLY_FLAGS_FILE, &error);
   g_assert_no_error (error);
-}
-
-static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
 }
 
 /* Iterates until @check holds; the timeout only guards against a hang. */
@@ -60,36 +47,6 @@ wait_for (gboolean (*check) (gpointer),
       g_usleep (1000);
     }
   return TRUE;
-}
-
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  const char *dir = g_getenv ("TL_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  pump (150);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
 static void
@@ -208,7 +165,7 @@ fixture_set_up (Fixture      *fixture,
   gtk_widget_insert_action_group (GTK_WIDGET (fixture->window), "app", G_ACTION_GROUP (group));
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 640);
   gtk_window_present (GTK_WINDOW (fixture->window));
-  pump (200);
+  tl_ui_test_pump (200);
 }
 
 static void
@@ -216,7 +173,7 @@ fixture_tear_down (Fixture      *fixture,
                    gconstpointer data)
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  pump (50);
+  tl_ui_test_pump (50);
   g_clear_object (&fixture->store);
   g_ptr_array_unref (fixture->actions);
 }
@@ -244,21 +201,21 @@ test_sidebar_follows_store (Fixture      *f,
                             gconstpointer data)
 {
   g_assert_true (wait_for (has_rows, f));
-  screenshot (GTK_WIDGET (f->window), "welcome.png");
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "welcome.png");
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Support"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "3"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
 
   apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-team\",\"title\":\"Renamed room\"}}");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Renamed room"));
 
   apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-new\",\"title\":\"Brand new\"}}");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 3);
 
   apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-new\"}");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Brand new"));
 
   /* Presence of the one other person in a 1:1 conversation. */
@@ -273,16 +230,16 @@ test_sidebar_follows_store (Fixture      *f,
         dot = dots->pdata[i];
     g_assert_nonnull (dot);
     apply (f->store, "{\"type\":\"presence\",\"userId\":\"u-grace\",\"isOnline\":false}");
-    pump (30);
+    tl_ui_test_pump (30);
     g_assert_false (gtk_widget_get_visible (dot));
   }
 
   /* Typing shows in the row, the local user's own never. */
   apply (f->store, "{\"type\":\"typing\",\"conversationId\":\"c-support\",\"userId\":\"u-me\",\"isTyping\":true}");
-  pump (30);
+  tl_ui_test_pump (30);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Ada is typing…"));
   apply (f->store, "{\"type\":\"typing\",\"conversationId\":\"c-support\",\"userId\":\"u-grace\",\"isTyping\":true}");
-  pump (30);
+  tl_ui_test_pump (30);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Grace is typing…"));
 }
 
@@ -291,7 +248,7 @@ test_thread_and_markup (Fixture      *f,
                         gconstpointer data)
 {
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (200);
+  tl_ui_test_pump (200);
   /* The marked-up text is shown as typed, never interpreted. */
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Export fails with <b>&amp;</b> — see this"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "export --verbose"));
@@ -300,9 +257,9 @@ test_thread_and_markup (Fixture      *f,
   g_assert_true (action_raised (f, "mark-read ('c-support', 'm-2')"));
   /* A receipt shows on the message it names, as it arrives. */
   apply (f->store, "{\"type\":\"read\",\"conversationId\":\"c-support\",\"messageId\":\"m-2\",\"userId\":\"u-grace\"}");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Seen by Grace"));
-  screenshot (GTK_WIDGET (f->window), "thread.png");
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "thread.png");
 }
 
 static void
@@ -310,14 +267,14 @@ test_placeholder_when_active_removed (Fixture      *f,
                                       gconstpointer data)
 {
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
   apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-support\"}");
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_null (tl_store_get_active_conversation_id (f->store));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "“Support” was removed"));
-  screenshot (GTK_WIDGET (f->window), "placeholder.png");
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "placeholder.png");
 }
 
 static void
@@ -331,7 +288,7 @@ test_streaming_grows_in_place (Fixture      *f,
   apply (f->store,
          "{\"type\":\"message-added\",\"seq\":1,\"message\":{\"id\":\"r-1\",\"conversationId\":\"c-support\","
          "\"role\":\"assistant\",\"parts\":[],\"status\":\"streaming\",\"author\":{\"id\":\"bot\",\"displayName\":\"Helper\"}}}");
-  pump (100);
+  tl_ui_test_pump (100);
   row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_nonnull (row);
   g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (row))), ==, "r-1");
@@ -343,9 +300,9 @@ test_streaming_grows_in_place (Fixture      *f,
         "\"chunk\":{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"%s\"}}", i + 1, deltas[i]);
 
       apply (f->store, line);
-      pump (30);
+      tl_ui_test_pump (30);
     }
-  screenshot (GTK_WIDGET (f->window), "streaming.png");
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "streaming.png");
   row_after = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_true (row_after == row);
   g_assert_true (label_with_text_exists (row, "retry"));
@@ -354,7 +311,7 @@ test_streaming_grows_in_place (Fixture      *f,
   apply (f->store,
          "{\"type\":\"stream-chunk\",\"conversationId\":\"c-support\",\"messageId\":\"r-1\",\"sequence\":5,"
          "\"chunk\":{\"type\":\"finish\"}}");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_false (label_with_text_exists (row, "Writing…"));
 }
 
@@ -366,7 +323,7 @@ test_composer_sends (Fixture      *f,
   g_autofree char *left = NULL;
 
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (100);
+  tl_ui_test_pump (100);
   composer = TL_COMPOSER (find_widget (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0));
   g_assert_nonnull (composer);
   /* Whitespace alone is not a message. */
@@ -375,7 +332,7 @@ test_composer_sends (Fixture      *f,
   g_assert_false (action_raised (f, "send-message ('c-support', '')"));
 
   tl_composer_set_text (composer, "  hello <i>there</i>\nsecond line ");
-  pump (20);
+  tl_ui_test_pump (20);
   g_assert_true (action_raised (f, "set-typing ('c-support', true)"));
   tl_composer_submit (composer);
   g_assert_true (action_raised (f, "send-message ('c-support', 'hello <i>there</i>\\nsecond line')"));
@@ -391,12 +348,12 @@ test_optimistic_row_reconciled (Fixture      *f,
   GtkWidget *row;
 
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (100);
+  tl_ui_test_pump (100);
   /* The outbox's optimistic row has no createdAt, so it sorts last… */
   apply (f->store, "{\"type\":\"message-added\",\"message\":{\"id\":\"m-o\",\"conversationId\":\"c-support\","
                    "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"optimistic\"}],\"status\":\"sending\","
                    "\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
-  pump (100);
+  tl_ui_test_pump (100);
   row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_nonnull (row);
   g_assert_true (label_with_text_exists (row, "Sending…"));
@@ -404,7 +361,7 @@ test_optimistic_row_reconciled (Fixture      *f,
   apply (f->store, "{\"type\":\"message-added\",\"seq\":7,\"message\":{\"id\":\"m-o\",\"conversationId\":\"c-support\","
                    "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"optimistic\"}],\"status\":\"sent\","
                    "\"createdAt\":\"2026-12-03T10:00:30Z\",\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Sending…"));
   g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 3);
 }
@@ -433,18 +390,18 @@ test_welcome (Fixture      *f,
 
   /* First run: the thread side offers the demo and a way to connect. */
   tl_window_set_welcome (f->window, TRUE);
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Welcome to Threadline"));
   collect_mapped (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, buttons);
   for (guint i = 0; i < buttons->len; i++)
     if (g_strcmp0 (gtk_actionable_get_action_name (buttons->pdata[i]), "app.try-demo") == 0)
       button = buttons->pdata[i];
   g_assert_nonnull (button);
-  screenshot (GTK_WIDGET (f->window), "first-run.png");
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "first-run.png");
   g_signal_emit_by_name (button, "clicked");
   g_assert_true (action_raised (f, "try-demo "));
   tl_window_set_welcome (f->window, FALSE);
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
 }
 
@@ -455,10 +412,10 @@ test_created_conversation_opens_on_arrival (Fixture      *f,
   /* The app makes a conversation it creates active at once; the server's
    * conversation-added follows. */
   tl_store_set_active_conversation_id (f->store, "c-new");
-  pump (50);
+  tl_ui_test_pump (50);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
   apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-new\",\"title\":\"Launch plans\"}}");
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "No Conversation Selected"));
   g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-new");
 }
@@ -471,7 +428,7 @@ test_message_actions (Fixture      *f,
   GdkClipboard *clipboard;
 
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (150);
+  tl_ui_test_pump (150);
   theirs = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
   own = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1);
   g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (own))), ==, "m-2");
@@ -509,7 +466,7 @@ test_older_history_requested (Fixture      *f,
                    "\"createdAt\":\"2026-12-03T10:00:00Z\"}],\"hasMoreHistory\":true,\"historyCursor\":\"before-h-1\"}");
   apply (f->store, "{\"type\":\"snapshot-end\",\"atSeq\":0}");
   tl_store_set_active_conversation_id (f->store, "c-long");
-  pump (200);
+  tl_ui_test_pump (200);
   g_assert_true (action_raised (f, "load-history ('c-long', 'before-h-1')"));
   {
     guint count = 0;
@@ -520,8 +477,29 @@ test_older_history_requested (Fixture      *f,
   }
   /* The page arrives and says there is no more: no further request. */
   tl_store_set_history_position (f->store, "c-long", FALSE, NULL);
-  pump (100);
+  tl_ui_test_pump (100);
   g_assert_false (action_raised (f, "load-history ('c-long', '')"));
+}
+
+static void
+test_header_presence (Fixture      *f,
+                      gconstpointer data)
+{
+  /* A person: online or offline as the server says, as it changes. */
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  tl_ui_test_pump (100);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Online"));
+  apply (f->store, "{\"type\":\"presence\",\"userId\":\"u-grace\",\"isOnline\":false}");
+  tl_ui_test_pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Offline"));
+
+  /* An assistant has no presence to show, whatever the server sends. */
+  apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-bot\",\"title\":\"Assistant\","
+                   "\"participants\":[{\"id\":\"u-me\"},{\"id\":\"bot\",\"role\":\"assistant\",\"isOnline\":false}]}}");
+  tl_store_set_active_conversation_id (f->store, "c-bot");
+  tl_ui_test_pump (100);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Offline"));
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Online"));
 }
 
 static GtkListView *
@@ -556,7 +534,7 @@ test_long_conversation (Fixture      *f,
   /* It opens at its newest message on a screenful of rows (at most one
    * per 24 pixels of height), with one more screen above: not 2000. */
   tl_store_set_active_conversation_id (f->store, "c-long");
-  pump (300);
+  tl_ui_test_pump (300);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "line 1999"));
   g_assert_true (tl_thread_view_get_stuck (TL_THREAD_VIEW (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0))));
   built = count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW);
@@ -569,7 +547,7 @@ test_long_conversation (Fixture      *f,
    * asked of the server. */
   adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (thread_list (f)));
   gtk_adjustment_set_value (adjustment, 0);
-  pump (300);
+  tl_ui_test_pump (300);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (thread_list (f)))), >, n_shown);
   g_assert_false (action_raised (f, "load-history ('c-long', '')"));
 
@@ -577,7 +555,7 @@ test_long_conversation (Fixture      *f,
   old_row = find_widget (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW, 0);
   g_object_add_weak_pointer (G_OBJECT (old_row), (gpointer *) &old_row);
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (300);
+  tl_ui_test_pump (300);
   g_assert_null (old_row);
   g_assert_cmpuint (count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
 }
@@ -593,7 +571,7 @@ test_accessibility (Fixture      *f,
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, "Support");
 
   tl_store_set_active_conversation_id (f->store, "c-support");
-  pump (100);
+  tl_ui_test_pump (100);
   row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Grace: Export fails with <b>&amp;</b> — see this");
@@ -604,13 +582,13 @@ test_narrow_and_dark (Fixture      *f,
                       gconstpointer data)
 {
   gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 640);
-  pump (200);
-  screenshot (GTK_WIDGET (f->window), "narrow.png");
+  tl_ui_test_pump (200);
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "narrow.png");
   tl_store_set_active_conversation_id (f->store, "c-support");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 640);
-  pump (200);
-  screenshot (GTK_WIDGET (f->window), "dark.png");
+  tl_ui_test_pump (200);
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 }
 
@@ -618,17 +596,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* AdwApplication loads the app's style sheet; these tests have none. */
-  gtk_css_provider_load_from_resource (css, "/io/github/threadline/Threadline/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  /* Likewise the icons under its resource path. */
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                    "/io/github/threadline/Threadline/icons");
+  tl_ui_test_init (&argc, &argv);
 
 #define ADD(path, fn) g_test_add ("/threadline/app/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("sidebar-follows-store", test_sidebar_follows_store);
@@ -643,6 +611,7 @@ main (int    argc,
   ADD ("change-before-first-frame", test_change_before_first_frame);
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("long-conversation", test_long_conversation);
+  ADD ("header-presence", test_header_presence);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);
 #undef ADD
