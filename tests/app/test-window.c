@@ -560,10 +560,46 @@ test_long_conversation (Fixture      *f,
   g_assert_cmpuint (count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
 }
 
+/* The mapped widget with @role (or any, if -1) whose accessible label is
+ * @label, as a screen reader would find it. */
+static GtkWidget *
+find_accessible (GtkWidget  *root,
+                 int         role,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (gtk_widget_get_mapped (child) &&
+          (role < 0 || gtk_test_accessible_has_role (GTK_ACCESSIBLE (child), role)))
+        {
+          g_autofree char *mismatch =
+            gtk_test_accessible_check_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+
+          if (mismatch == NULL)
+            return child;
+        }
+      if ((found = find_accessible (child, role, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_accessibility (Fixture      *f,
                     gconstpointer data)
 {
+  static const struct { int role; const char *label; } controls[] = {
+    { GTK_ACCESSIBLE_ROLE_BUTTON, "New Conversation" },
+    { GTK_ACCESSIBLE_ROLE_BUTTON, "Search Conversations" },
+    { -1, "Main Menu" },
+    { GTK_ACCESSIBLE_ROLE_LIST, "Conversations" },
+    { GTK_ACCESSIBLE_ROLE_LIST, "Messages" },
+    { -1, "Conversation Menu" },
+    { GTK_ACCESSIBLE_ROLE_TEXT_BOX, "Message" },
+    { GTK_ACCESSIBLE_ROLE_BUTTON, "Send message" },
+  };
   GtkWidget *row;
 
   g_assert_true (wait_for (has_rows, f));
@@ -575,6 +611,16 @@ test_accessibility (Fixture      *f,
   row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Grace: Export fails with <b>&amp;</b> — see this");
+
+  /* Every main control has a name and the role it looks like. */
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    if (find_accessible (GTK_WIDGET (f->window), controls[i].role, controls[i].label) == NULL)
+      g_error ("no control named “%s” with role %d", controls[i].label, controls[i].role);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_accessible (GTK_WIDGET (f->window),
+                                                                    GTK_ACCESSIBLE_ROLE_BUTTON,
+                                                                    "Search Conversations")), TRUE);
+  tl_ui_test_pump (100);
+  g_assert_nonnull (find_accessible (GTK_WIDGET (f->window), GTK_ACCESSIBLE_ROLE_SEARCH_BOX, "Search conversations"));
 }
 
 static void
