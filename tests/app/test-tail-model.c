@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
+
 #include "tl-tail-model.h"
 
 static void
@@ -81,11 +83,96 @@ test_translation (void)
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, g_list_model_get_n_items (G_LIST_MODEL (store)));
 }
 
+/* Held changes read as last announced, and flush as one exact change. */
+static void
+test_deferred (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(GListStore) mirror = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(TlTailModel) tail = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  GListModel *model;
+
+  fill (store, 0, 100);
+  tail = tl_tail_model_new (G_LIST_MODEL (store), 10);
+  tl_tail_model_defer_to (tail, NULL);
+  model = G_LIST_MODEL (tail);
+  g_signal_connect (tail, "items-changed", G_CALLBACK (on_changed_cb), log);
+
+  /* Appends, an update in place, a removal: nothing heard, nothing moved. */
+  fill (store, 100, 3);
+  g_list_store_remove (store, 95);
+  fill (store, 200, 1);
+  g_assert_cmpstr (log->str, ==, "");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 10);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (value_at (model, i), ==, 90 + i);
+  tl_tail_model_flush (tail);
+  /* Unchanged: 90–94 in front; the change spans from 95 to the end. */
+  g_assert_cmpstr (log->str, ==, "5,5,8");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 13);
+  g_assert_cmpuint (value_at (model, 5), ==, 96);
+  g_assert_cmpuint (value_at (model, 12), ==, 200);
+
+  /* A flush with nothing held says nothing. */
+  g_string_truncate (log, 0);
+  tl_tail_model_flush (tail);
+  g_assert_cmpstr (log->str, ==, "");
+
+  /* Changes at both ends: the unchanged middle is kept, the suffix of what
+   * was announced reads through to the same items. */
+  g_list_store_remove (store, 90);                  /* the first shown */
+  g_assert_cmpuint (value_at (model, 12), ==, 200);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 13);
+  fill (store, 300, 1);
+  g_assert_cmpuint (value_at (model, 3), ==, 94);   /* in the changed span: some item */
+  tl_tail_model_flush (tail);
+  g_assert_cmpstr (log->str, ==, "0,13,13");
+  g_assert_cmpuint (value_at (model, 0), ==, 91);
+  g_assert_cmpuint (value_at (model, 12), ==, 300);
+
+  /* Revealing flushes first, then is its own change at the front. */
+  g_string_truncate (log, 0);
+  fill (store, 400, 1);
+  g_assert_cmpuint (tl_tail_model_reveal (tail, 2), ==, 2);
+  g_assert_cmpstr (log->str, ==, "13,0,1;0,0,2");
+
+  /* Whatever happened, a listener replaying the changes holds the list. */
+  g_string_truncate (log, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+      g_list_store_append (mirror, item);
+    }
+  g_list_store_remove (store, g_list_model_get_n_items (G_LIST_MODEL (store)) - 1);
+  fill (store, 500, 2);
+  g_list_store_remove (store, 93);
+  tl_tail_model_flush (tail);
+  {
+    guint position, removed, added;
+    g_auto(GStrv) fields = g_strsplit (log->str, ",", -1);
+
+    position = atoi (fields[0]);
+    removed = atoi (fields[1]);
+    added = atoi (fields[2]);
+    g_list_store_splice (mirror, position, removed, NULL, 0);
+    for (guint i = 0; i < added; i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
+        g_list_store_insert (mirror, position + i, item);
+      }
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (mirror)), ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_assert_cmpuint (value_at (G_LIST_MODEL (mirror), i), ==, value_at (model, i));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/threadline/app/tail-model", test_translation);
+  g_test_add_func ("/threadline/app/tail-model/deferred", test_deferred);
   return g_test_run ();
 }

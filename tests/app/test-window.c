@@ -502,6 +502,63 @@ test_header_presence (Fixture      *f,
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Online"));
 }
 
+static GtkWidget *
+find_button_labelled (GtkWidget  *root,
+                      const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button_labelled (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_connection_status (Fixture      *f,
+                        gconstpointer data)
+{
+  GtkWidget *button;
+  GtkWidget *text_view;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  tl_ui_test_pump (100);
+  text_view = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TEXT_VIEW, 0);
+
+  /* Offline: when the next attempt is, and a way to try now. */
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_OFFLINE, 5);
+  tl_ui_test_pump (400);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Offline — retrying in 5 seconds"));
+  button = find_button_labelled (GTK_WIDGET (f->window), "Retry _Now");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (action_raised (f, "reconnect "));
+  /* Messages written offline wait in the outbox: the composer stays open. */
+  g_assert_true (gtk_widget_get_sensitive (text_view));
+
+  /* Signed out: the composer says why it is closed, and how to sign in. */
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_AUTH_FAILED, -1);
+  tl_ui_test_pump (400);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window),
+                                         "Authentication failed. Sign in again to keep chatting."));
+  g_assert_nonnull (find_button_labelled (GTK_WIDGET (f->window), "_Sign In"));
+  g_assert_false (gtk_widget_get_sensitive (text_view));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window),
+                                         "You are signed out. Messages you write wait until you sign in again."));
+
+  /* Back online: nothing in the way. */
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_ONLINE, -1);
+  tl_ui_test_pump (400);
+  g_assert_true (gtk_widget_get_sensitive (text_view));
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window),
+                                          "Authentication failed. Sign in again to keep chatting."));
+}
+
 static GtkListView *
 thread_list (Fixture *f)
 {
@@ -658,6 +715,7 @@ main (int    argc,
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("long-conversation", test_long_conversation);
   ADD ("header-presence", test_header_presence);
+  ADD ("connection-status", test_connection_status);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);
 #undef ADD
