@@ -479,6 +479,8 @@ tl_thread_view_set_conversation (TlThreadView   *self,
   /* One change a frame reaches the list, however many batches arrive. */
   if (self->tail != NULL)
     tl_tail_model_defer_to (self->tail, GTK_WIDGET (self->list_view));
+  else
+    release_retired (self);   /* nothing new to show first */
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_clear_pointer (&self->requested_cursor, g_free);
   update_typing (self);
