@@ -167,6 +167,106 @@ test_deferred (void)
     g_assert_cmpuint (value_at (G_LIST_MODEL (mirror), i), ==, value_at (model, i));
 }
 
+typedef struct
+{
+  GListModel *tail;
+  GListStore *mirror;
+} Replay;
+
+/* Applies each change the tail reports to a plain copy, with the items the
+ * tail holds at that moment, as a list view would. */
+static void
+on_replay_cb (GListModel *model,
+              guint       position,
+              guint       removed,
+              guint       added,
+              Replay     *replay)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_assert_cmpuint (position + removed, <=, g_list_model_get_n_items (G_LIST_MODEL (replay->mirror)));
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, position + i));
+  g_list_store_splice (replay->mirror, position, removed, items->pdata, added);
+}
+
+static void
+assert_mirrors (Replay *replay)
+{
+  guint n = g_list_model_get_n_items (replay->tail);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (replay->mirror)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) a = g_list_model_get_item (replay->tail, i);
+      g_autoptr(GObject) b = g_list_model_get_item (G_LIST_MODEL (replay->mirror), i);
+
+      g_assert_true (a == b);
+    }
+}
+
+/* Random splices anywhere (hidden items included), reveals and flushes: a
+ * listener replaying what it heard always holds exactly what the tail
+ * shows once flushed, and between flushes the tail reads as announced. */
+static void
+test_deferred_random (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(GListStore) mirror = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(TlTailModel) tail = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261204);
+  Replay replay;
+  guint next = 1000;
+
+  fill (store, 0, 60);
+  tail = tl_tail_model_new (G_LIST_MODEL (store), 20);
+  tl_tail_model_defer_to (tail, NULL);
+  replay.tail = G_LIST_MODEL (tail);
+  replay.mirror = mirror;
+  for (guint i = 0; i < g_list_model_get_n_items (replay.tail); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (replay.tail, i);
+      g_list_store_append (mirror, item);
+    }
+  g_signal_connect (tail, "items-changed", G_CALLBACK (on_replay_cb), &replay);
+
+  for (guint step = 0; step < 3000; step++)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+      guint op = g_rand_int_range (rand, 0, 10);
+
+      if (op < 6)
+        {
+          guint position = g_rand_int_range (rand, 0, n + 1);
+          guint wanted = g_rand_int_range (rand, 0, 3);
+          guint removed = MIN (n - position, wanted);
+          guint added = g_rand_int_range (rand, 0, 3);
+          g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+          for (guint k = 0; k < added; k++)
+            {
+              GObject *item = g_object_new (G_TYPE_OBJECT, NULL);
+
+              g_object_set_data (item, "v", GUINT_TO_POINTER (next++));
+              g_ptr_array_add (items, item);
+            }
+          g_list_store_splice (store, position, removed, items->pdata, added);
+          /* Held: what listeners heard still reads the same. */
+          g_assert_cmpuint (g_list_model_get_n_items (replay.tail), ==,
+                            g_list_model_get_n_items (G_LIST_MODEL (mirror)));
+        }
+      else if (op < 7)
+        tl_tail_model_reveal (tail, g_rand_int_range (rand, 1, 5));
+      else
+        {
+          tl_tail_model_flush (tail);
+          assert_mirrors (&replay);
+        }
+    }
+  tl_tail_model_flush (tail);
+  assert_mirrors (&replay);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -174,5 +274,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/threadline/app/tail-model", test_translation);
   g_test_add_func ("/threadline/app/tail-model/deferred", test_deferred);
+  g_test_add_func ("/threadline/app/tail-model/deferred-random", test_deferred_random);
   return g_test_run ();
 }
