@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -21,11 +21,5 @@ guint        tl_tail_model_get_hidden (TlTailModel *self);
 /* Shows up to @count more older items; returns how many. */
 guint        tl_tail_model_reveal (TlTailModel *self,
                                    guint        count);
-/* From now on, changes are held and reported as one items-changed: on
- * @widget's next frame (if not NULL) or at tl_tail_model_flush(). Until
- * then the model reads as its listeners last heard it. */
-void         tl_tail_model_defer_to (TlTailModel *self,
-                                     GtkWidget   *widget);
-void         tl_tail_model_flush  (TlTailModel *self);
 
 G_END_DECLS

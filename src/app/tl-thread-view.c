@@ -25,6 +25,7 @@
 #include <glib/gi18n.h>
 
 #include "tl-app-util.h"
+#include "tl-frame-model.h"
 #include "tl-message-row.h"
 #include "tl-tail-model.h"
 #include "tl-thread-view.h"
@@ -470,15 +471,14 @@ tl_thread_view_set_conversation (TlThreadView   *self,
   /* Connected before the list view gets the model, so it runs first. */
   g_signal_group_set_target (self->messages_signals, messages);
   g_clear_object (&self->tail);
+  replace_page (self);
   if (messages != NULL)
     {
       self->tail = tl_tail_model_new (messages, rows_to_fill (self));
-      selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tail)));
+      /* One change a frame reaches the list, however many batches arrive. */
+      selection = gtk_no_selection_new (G_LIST_MODEL (tl_frame_model_new (G_LIST_MODEL (self->tail),
+                                                                          GTK_WIDGET (self->list_view))));
     }
-  replace_page (self);
-  /* One change a frame reaches the list, however many batches arrive. */
-  if (self->tail != NULL)
-    tl_tail_model_defer_to (self->tail, GTK_WIDGET (self->list_view));
   else
     release_retired (self);   /* nothing new to show first */
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
