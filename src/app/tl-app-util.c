@@ -36,6 +36,7 @@ tl_message_dup_preview (TlMessage *message,
         /* Previews show what the reader sees, not the Markdown source. */
         g_autoptr(GPtrArray) blocks = tl_markdown_parse (text, strlen (text));
         g_autoptr(GString) plain = g_string_new (NULL);
+        guint count = 0;
 
         for (guint b = 0; b < blocks->len; b++)
           {
@@ -46,8 +47,7 @@ tl_message_dup_preview (TlMessage *message,
             g_string_append (plain, block->text->str);
           }
         out = g_string_new (NULL);
-        for (const char *p = plain->str; *p != '\0' && g_utf8_strlen (out->str, -1) < max;
-             p = g_utf8_next_char (p))
+        for (const char *p = plain->str; *p != '\0' && count < max; p = g_utf8_next_char (p), count++)
           {
             gunichar c = g_utf8_get_char (p);
 
