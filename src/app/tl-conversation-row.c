@@ -8,10 +8,14 @@
  */
 #define G_LOG_DOMAIN "threadline-app"
 
+/* Characters of the last message the sidebar shows. */
+#define PREVIEW_LENGTH 120
+
 #include <glib/gi18n.h>
 
 #include "tl-app-util.h"
 #include "tl-conversation-row.h"
+#include "tl-part.h"
 
 #include <json-glib/json-glib.h>
 
@@ -33,6 +37,8 @@ struct _TlConversationRow
   GSignalGroup   *conversation_signals;
   GSignalGroup   *messages_signals;
   GSignalGroup   *last_message_signals;
+  GSignalGroup   *preview_part_signals;   /* the text the preview shows */
+  gboolean        preview_full;           /* as long as a preview gets */
 
   /* borrowed */
   TlStore        *store;
@@ -72,6 +78,17 @@ typing_text (TlConversationRow *self)
                                        "%u people are typing…", names->len), names->len);
 }
 
+static TlPart *
+first_text_part (TlMessage *message)
+{
+  GPtrArray *parts = tl_message_get_parts (message);
+
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    if (g_strcmp0 (tl_part_get_part_type (parts->pdata[i]), "text") == 0)
+      return parts->pdata[i];
+  return NULL;
+}
+
 static void
 update_preview (TlConversationRow *self)
 {
@@ -96,10 +113,12 @@ update_preview (TlConversationRow *self)
     }
   else
     {
-      preview = message ? tl_message_dup_preview (message, 120) : NULL;
+      preview = message ? tl_message_dup_preview (message, PREVIEW_LENGTH) : NULL;
       gtk_label_set_text (self->preview_label, preview ? preview : "");
       gtk_widget_remove_css_class (GTK_WIDGET (self->preview_label), "accent");
     }
+  g_signal_group_set_target (self->preview_part_signals, message ? first_text_part (message) : NULL);
+  self->preview_full = preview != NULL && g_utf8_strlen (preview, -1) >= PREVIEW_LENGTH;
 
   at = tl_conversation_get_last_message_at (self->conversation);
   if (at == NULL && message != NULL)
@@ -192,6 +211,13 @@ on_conversation_notify_cb (TlConversationRow *self,
 }
 
 static void
+on_preview_text_cb (TlConversationRow *self)
+{
+  if (!self->preview_full)
+    update_preview (self);
+}
+
+static void
 tl_conversation_row_dispose (GObject *object)
 {
   TlConversationRow *self = TL_CONVERSATION_ROW (object);
@@ -200,6 +226,7 @@ tl_conversation_row_dispose (GObject *object)
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->last_message_signals);
+  g_clear_object (&self->preview_part_signals);
   g_clear_object (&self->conversation);
 
   G_OBJECT_CLASS (tl_conversation_row_parent_class)->dispose (object);
@@ -240,10 +267,14 @@ tl_conversation_row_init (TlConversationRow *self)
   self->last_message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->last_message_signals, "notify::parts",
                                   G_CALLBACK (update_preview), self);
-  /* A streamed reply's text grows inside its parts; the preview catches up
-   * when the reply ends rather than on every delta. */
   g_signal_group_connect_swapped (self->last_message_signals, "notify::status",
                                   G_CALLBACK (update_preview), self);
+  /* A streamed reply's text grows inside its part: the preview follows it
+   * until it is as long as a preview gets, then stops listening to deltas,
+   * so a long reply costs the sidebar nothing per delta. */
+  self->preview_part_signals = g_signal_group_new (TL_TYPE_PART);
+  g_signal_group_connect_swapped (self->preview_part_signals, "notify::text",
+                                  G_CALLBACK (on_preview_text_cb), self);
 }
 
 GtkWidget *
@@ -277,6 +308,7 @@ tl_conversation_row_set_conversation (TlConversationRow *self,
   if (conversation == NULL)
     {
       g_signal_group_set_target (self->last_message_signals, NULL);
+      g_signal_group_set_target (self->preview_part_signals, NULL);
       return;
     }
   update_title (self);

@@ -307,6 +307,9 @@ test_streaming_grows_in_place (Fixture      *f,
   g_assert_true (row_after == row);
   g_assert_true (label_with_text_exists (row, "retry"));
   g_assert_true (label_with_text_exists (row, "Writing…"));
+  /* The sidebar's preview follows the reply as it grows, as read. */
+  g_assert_true (label_with_text_exists (find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0),
+                                         "Here is a plan: check the log retry"));
 
   apply (f->store,
          "{\"type\":\"stream-chunk\",\"conversationId\":\"c-support\",\"messageId\":\"r-1\",\"sequence\":5,"
