@@ -633,8 +633,8 @@ act_edit (TlServerDemo *self)
   json = tl_server_store_get_message (tl_server_hub_get_store (self->hub), id, &conversation_id, NULL);
   if (json == NULL)
     return;
-  text = g_strdup_printf ("%s (edited)",
-                          team_lines[g_rand_int_range (self->rand, 0, G_N_ELEMENTS (team_lines))]);
+  /* Clients mark an edited message themselves (editedAt). */
+  text = g_strdup (team_lines[g_rand_int_range (self->rand, 0, G_N_ELEMENTS (team_lines))]);
   event = message_event ("message-updated", id, conversation_id, NULL, text, TRUE);
   push_or_warn (self, event);
 }
