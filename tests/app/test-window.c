@@ -562,6 +562,32 @@ test_connection_status (Fixture      *f,
                                           "Authentication failed. Sign in again to keep chatting."));
 }
 
+/* The mapped widget with @role (or any, if -1) whose accessible label is
+ * @label, as a screen reader would find it. */
+static GtkWidget *
+find_accessible (GtkWidget  *root,
+                 int         role,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (gtk_widget_get_mapped (child) &&
+          (role < 0 || gtk_test_accessible_has_role (GTK_ACCESSIBLE (child), role)))
+        {
+          g_autofree char *mismatch =
+            gtk_test_accessible_check_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+
+          if (mismatch == NULL)
+            return child;
+        }
+      if ((found = find_accessible (child, role, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static GtkListView *
 thread_list (Fixture *f)
 {
@@ -611,6 +637,33 @@ test_long_conversation (Fixture      *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (thread_list (f)))), >, n_shown);
   g_assert_false (action_raised (f, "load-history ('c-long', '')"));
 
+  /* Scrolled up, what arrives does not move the view: a button offers the
+   * way back down instead. */
+  {
+    TlThreadView *thread = TL_THREAD_VIEW (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0));
+    GtkWidget *jump;
+    double value;
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) / 2);
+    tl_ui_test_pump (200);
+    value = gtk_adjustment_get_value (adjustment);
+    g_assert_false (tl_thread_view_get_stuck (thread));
+    apply (f->store, "{\"type\":\"message-added\",\"message\":{\"id\":\"l-new\",\"conversationId\":\"c-long\","
+                     "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"newest\"}],"
+                     "\"createdAt\":\"2026-12-03T11:00:00Z\",\"author\":{\"id\":\"u-1\"}}}");
+    tl_ui_test_pump (200);
+    g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adjustment), value, 1.0);
+    jump = find_accessible (GTK_WIDGET (f->window), GTK_ACCESSIBLE_ROLE_BUTTON, "Jump to latest message");
+    g_assert_nonnull (jump);
+    g_signal_emit_by_name (jump, "clicked");
+    tl_ui_test_pump (300);
+    g_assert_true (tl_thread_view_get_stuck (thread));
+    g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "newest"));
+    g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adjustment),
+                                    gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment),
+                                    2.0);
+  }
+
   /* Leaving it releases its rows once the next conversation is shown. */
   old_row = find_widget (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW, 0);
   g_object_add_weak_pointer (G_OBJECT (old_row), (gpointer *) &old_row);
@@ -618,32 +671,6 @@ test_long_conversation (Fixture      *f,
   tl_ui_test_pump (300);
   g_assert_null (old_row);
   g_assert_cmpuint (count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
-}
-
-/* The mapped widget with @role (or any, if -1) whose accessible label is
- * @label, as a screen reader would find it. */
-static GtkWidget *
-find_accessible (GtkWidget  *root,
-                 int         role,
-                 const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (gtk_widget_get_mapped (child) &&
-          (role < 0 || gtk_test_accessible_has_role (GTK_ACCESSIBLE (child), role)))
-        {
-          g_autofree char *mismatch =
-            gtk_test_accessible_check_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-
-          if (mismatch == NULL)
-            return child;
-        }
-      if ((found = find_accessible (child, role, label)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
