@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tl-composer.h"
+#include "tl-conversation-row.h"
 #include "tl-connection.h"
 #include "tl-message-row.h"
 #include "tl-window.h"
@@ -172,6 +173,13 @@ test_send_turns_sent (void)
   tl_store_set_active_conversation_id (f.store, tl_conversation_get_id (first));
   for (int i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
+
+  /* Opened just as the connection went live: one row per conversation,
+   * as many as the store holds (the models were not ahead of their
+   * announcements when the state changed). */
+  tl_ui_test_pump (200);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f.window), TL_TYPE_CONVERSATION_ROW), ==,
+                    g_list_model_get_n_items (tl_store_get_conversations (f.store)));
 
   composer = TL_COMPOSER (find_composer (GTK_WIDGET (f.window)));
   g_assert_nonnull (composer);

@@ -49,41 +49,6 @@ wait_for (gboolean (*check) (gpointer),
   return TRUE;
 }
 
-static void
-collect_mapped (GtkWidget *root,
-                GType      type,
-                GPtrArray *out)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child))
-        g_ptr_array_add (out, child);
-      collect_mapped (child, type, out);
-    }
-}
-
-/* The @index-th mapped widget of @type, in tree order. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type,
-             guint      index)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_mapped (root, type, found);
-  return index < found->len ? g_ptr_array_index (found, index) : NULL;
-}
-
-static guint
-count_mapped (GtkWidget *root,
-              GType      type)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_mapped (root, type, found);
-  return found->len;
-}
-
 static gboolean
 label_with_text_exists (GtkWidget  *root,
                         const char *text)
@@ -193,7 +158,7 @@ has_rows (gpointer data)
 {
   Fixture *f = data;
 
-  return count_mapped (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW) >= 2;
+  return tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW) >= 2;
 }
 
 static void
@@ -212,7 +177,7 @@ test_sidebar_follows_store (Fixture      *f,
 
   apply (f->store, "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-new\",\"title\":\"Brand new\"}}");
   tl_ui_test_pump (50);
-  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 3);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 3);
 
   apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-new\"}");
   tl_ui_test_pump (50);
@@ -220,14 +185,13 @@ test_sidebar_follows_store (Fixture      *f,
 
   /* Presence of the one other person in a 1:1 conversation. */
   {
-    g_autoptr(GPtrArray) dots = g_ptr_array_new ();
-    GtkWidget *row = find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
+    GtkWidget *row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
     GtkWidget *dot = NULL;
+    GtkWidget *box;
 
-    collect_mapped (row, GTK_TYPE_BOX, dots);
-    for (guint i = 0; i < dots->len; i++)
-      if (gtk_widget_has_css_class (dots->pdata[i], "tl-presence-dot"))
-        dot = dots->pdata[i];
+    for (guint i = 0; (box = tl_ui_test_find (row, GTK_TYPE_BOX, i)) != NULL; i++)
+      if (gtk_widget_has_css_class (box, "tl-presence-dot"))
+        dot = box;
     g_assert_nonnull (dot);
     apply (f->store, "{\"type\":\"presence\",\"userId\":\"u-grace\",\"isOnline\":false}");
     tl_ui_test_pump (30);
@@ -252,7 +216,23 @@ test_thread_and_markup (Fixture      *f,
   /* The marked-up text is shown as typed, never interpreted. */
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Export fails with <b>&amp;</b> — see this"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "export --verbose"));
-  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 2);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 2);
+  /* A second message from the same author shares the first one's header
+   * and avatar. */
+  apply (f->store, "{\"type\":\"message-added\",\"message\":{\"id\":\"m-3\",\"conversationId\":\"c-support\",\"role\":\"user\","
+                   "\"parts\":[{\"type\":\"text\",\"text\":\"One more thing.\"}],"
+                   "\"createdAt\":\"2026-12-03T10:02:00Z\",\"status\":\"sent\","
+                   "\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
+  tl_ui_test_pump (100);
+  {
+    GtkWidget *grouped = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+
+    g_assert_true (label_with_text_exists (grouped, "One more thing."));
+    g_assert_cmpuint (tl_ui_test_count (grouped, ADW_TYPE_AVATAR), ==, 0);
+    g_assert_false (label_with_text_exists (grouped, "Ada"));
+    g_assert_cmpuint (tl_ui_test_count (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1),
+                                        ADW_TYPE_AVATAR), ==, 1);
+  }
   /* Opening the conversation marks it read through the app. */
   g_assert_true (action_raised (f, "mark-read ('c-support', 'm-2')"));
   /* A receipt shows on the message it names, as it arrives. */
@@ -289,7 +269,7 @@ test_streaming_grows_in_place (Fixture      *f,
          "{\"type\":\"message-added\",\"seq\":1,\"message\":{\"id\":\"r-1\",\"conversationId\":\"c-support\","
          "\"role\":\"assistant\",\"parts\":[],\"status\":\"streaming\",\"author\":{\"id\":\"bot\",\"displayName\":\"Helper\"}}}");
   tl_ui_test_pump (100);
-  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_nonnull (row);
   g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (row))), ==, "r-1");
 
@@ -303,12 +283,12 @@ test_streaming_grows_in_place (Fixture      *f,
       tl_ui_test_pump (30);
     }
   tl_ui_test_screenshot (GTK_WIDGET (f->window), "streaming.png");
-  row_after = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  row_after = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_true (row_after == row);
   g_assert_true (label_with_text_exists (row, "retry"));
   g_assert_true (label_with_text_exists (row, "Writing…"));
   /* The sidebar's preview follows the reply as it grows, as read. */
-  g_assert_true (label_with_text_exists (find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0),
+  g_assert_true (label_with_text_exists (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0),
                                          "Here is a plan: check the log retry"));
 
   apply (f->store,
@@ -327,7 +307,7 @@ test_composer_sends (Fixture      *f,
 
   tl_store_set_active_conversation_id (f->store, "c-support");
   tl_ui_test_pump (100);
-  composer = TL_COMPOSER (find_widget (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0));
+  composer = TL_COMPOSER (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0));
   g_assert_nonnull (composer);
   /* Whitespace alone is not a message. */
   tl_composer_set_text (composer, "   \n ");
@@ -357,7 +337,7 @@ test_optimistic_row_reconciled (Fixture      *f,
                    "\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"optimistic\"}],\"status\":\"sending\","
                    "\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
   tl_ui_test_pump (100);
-  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
   g_assert_nonnull (row);
   g_assert_true (label_with_text_exists (row, "Sending…"));
   /* …and the server's copy places it by its createdAt, between the others. */
@@ -366,7 +346,7 @@ test_optimistic_row_reconciled (Fixture      *f,
                    "\"createdAt\":\"2026-12-03T10:00:30Z\",\"author\":{\"id\":\"u-me\",\"displayName\":\"Ada\"}}}");
   tl_ui_test_pump (100);
   g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Sending…"));
-  g_assert_cmpuint (count_mapped (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 3);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW), ==, 3);
 }
 
 static void
@@ -389,16 +369,15 @@ test_welcome (Fixture      *f,
               gconstpointer data)
 {
   GtkWidget *button = NULL;
-  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  GtkWidget *candidate;
 
   /* First run: the thread side offers the demo and a way to connect. */
   tl_window_set_welcome (f->window, TRUE);
   tl_ui_test_pump (100);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Welcome to Threadline"));
-  collect_mapped (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, buttons);
-  for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_actionable_get_action_name (buttons->pdata[i]), "app.try-demo") == 0)
-      button = buttons->pdata[i];
+  for (guint i = 0; (candidate = tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (candidate)), "app.try-demo") == 0)
+      button = candidate;
   g_assert_nonnull (button);
   tl_ui_test_screenshot (GTK_WIDGET (f->window), "first-run.png");
   g_signal_emit_by_name (button, "clicked");
@@ -432,8 +411,8 @@ test_message_actions (Fixture      *f,
 
   tl_store_set_active_conversation_id (f->store, "c-support");
   tl_ui_test_pump (150);
-  theirs = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
-  own = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1);
+  theirs = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
+  own = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1);
   g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (own))), ==, "m-2");
 
   /* Removing is for one's own messages only. */
@@ -531,7 +510,7 @@ test_connection_status (Fixture      *f,
 
   tl_store_set_active_conversation_id (f->store, "c-support");
   tl_ui_test_pump (100);
-  text_view = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TEXT_VIEW, 0);
+  text_view = tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_TEXT_VIEW, 0);
 
   /* Offline: when the next attempt is, and a way to try now. */
   tl_window_set_status (f->window, TL_WINDOW_STATUS_OFFLINE, 5);
@@ -591,9 +570,9 @@ find_accessible (GtkWidget  *root,
 static GtkListView *
 thread_list (Fixture *f)
 {
-  GtkWidget *thread = find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0);
+  GtkWidget *thread = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0);
 
-  return GTK_LIST_VIEW (find_widget (thread, GTK_TYPE_LIST_VIEW, 0));
+  return GTK_LIST_VIEW (tl_ui_test_find (thread, GTK_TYPE_LIST_VIEW, 0));
 }
 
 static void
@@ -622,12 +601,12 @@ test_long_conversation (Fixture      *f,
   tl_store_set_active_conversation_id (f->store, "c-long");
   tl_ui_test_pump (300);
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "line 1999"));
-  g_assert_true (tl_thread_view_get_stuck (TL_THREAD_VIEW (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0))));
-  built = count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW);
+  g_assert_true (tl_thread_view_get_stuck (TL_THREAD_VIEW (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0))));
+  built = tl_ui_test_count (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW);
   n_shown = g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (thread_list (f))));
   g_assert_cmpuint (built, >=, 10);
   g_assert_cmpuint (n_shown, <=,
-                    2 * (gtk_widget_get_height (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0)) / 24 + 2));
+                    2 * (gtk_widget_get_height (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0)) / 24 + 2));
 
   /* Near the top, older messages the store holds appear before any are
    * asked of the server. */
@@ -640,7 +619,7 @@ test_long_conversation (Fixture      *f,
   /* Scrolled up, what arrives does not move the view: a button offers the
    * way back down instead. */
   {
-    TlThreadView *thread = TL_THREAD_VIEW (find_widget (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0));
+    TlThreadView *thread = TL_THREAD_VIEW (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_THREAD_VIEW, 0));
     GtkWidget *jump;
     double value;
 
@@ -665,12 +644,12 @@ test_long_conversation (Fixture      *f,
   }
 
   /* Leaving it releases its rows once the next conversation is shown. */
-  old_row = find_widget (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW, 0);
+  old_row = tl_ui_test_find (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW, 0);
   g_object_add_weak_pointer (G_OBJECT (old_row), (gpointer *) &old_row);
   tl_store_set_active_conversation_id (f->store, "c-support");
   tl_ui_test_pump (300);
   g_assert_null (old_row);
-  g_assert_cmpuint (count_mapped (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (thread_list (f)), TL_TYPE_MESSAGE_ROW), ==, 2);
 }
 
 static void
@@ -690,12 +669,12 @@ test_accessibility (Fixture      *f,
   GtkWidget *row;
 
   g_assert_true (wait_for (has_rows, f));
-  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
+  row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, "Support");
 
   tl_store_set_active_conversation_id (f->store, "c-support");
   tl_ui_test_pump (100);
-  row = find_widget (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
+  row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Grace: Export fails with <b>&amp;</b> — see this");
 

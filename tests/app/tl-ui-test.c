@@ -62,3 +62,37 @@ tl_ui_test_screenshot (GtkWidget  *widget,
   path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
+
+static void
+collect_mapped (GtkWidget *root,
+                GType      type,
+                GPtrArray *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child))
+        g_ptr_array_add (out, child);
+      collect_mapped (child, type, out);
+    }
+}
+
+GtkWidget *
+tl_ui_test_find (GtkWidget *root,
+                 GType      type,
+                 guint      index)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_mapped (root, type, found);
+  return index < found->len ? g_ptr_array_index (found, index) : NULL;
+}
+
+guint
+tl_ui_test_count (GtkWidget *root,
+                  GType      type)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_mapped (root, type, found);
+  return found->len;
+}

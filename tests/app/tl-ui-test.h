@@ -14,6 +14,13 @@ void tl_ui_test_init       (int         *argc,
                             char      ***argv);
 /* Lets GTK run (frames, idles) for about @ms, then drains what is ready. */
 void tl_ui_test_pump       (guint        ms);
+/* The @index-th mapped widget of @type below @root, in tree order. */
+GtkWidget *tl_ui_test_find  (GtkWidget   *root,
+                             GType        type,
+                             guint        index);
+/* How many mapped widgets of @type are below @root. */
+guint      tl_ui_test_count (GtkWidget   *root,
+                             GType        type);
 /* Saves @widget as @name (a PNG) under $TL_SCREENSHOT_DIR, if set. */
 void tl_ui_test_screenshot (GtkWidget   *widget,
                             const char  *name);
