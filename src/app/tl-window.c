@@ -73,8 +73,22 @@ void
 tl_window_show_toast (TlWindow   *self,
                       const char *text)
 {
+  AdwToast *toast;
+
   g_return_if_fail (TL_IS_WINDOW (self));
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+#if ADW_CHECK_VERSION (1, 4, 0)
+  toast = adw_toast_new (text);
+  adw_toast_set_use_markup (toast, FALSE);
+#else
+  {
+    /* Before 1.4 a toast's title is always markup, and toasts name
+     * conversations and quote errors that come from the network. */
+    g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+    toast = adw_toast_new (escaped);
+  }
+#endif
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* Search */

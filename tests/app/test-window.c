@@ -258,6 +258,19 @@ test_placeholder_when_active_removed (Fixture      *f,
 }
 
 static void
+test_toast_is_literal (Fixture      *f,
+                       gconstpointer data)
+{
+  tl_store_set_active_conversation_id (f->store, "c-team");
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-team\","
+                   "\"title\":\"Tom & <b>Jerry</b>\"}}");
+  tl_ui_test_pump (50);
+  apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-team\"}");
+  tl_ui_test_pump (100);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "“Tom & <b>Jerry</b>” was removed"));
+}
+
+static void
 test_streaming_grows_in_place (Fixture      *f,
                                gconstpointer data)
 {
@@ -714,6 +727,7 @@ main (int    argc,
   ADD ("sidebar-follows-store", test_sidebar_follows_store);
   ADD ("thread-and-markup", test_thread_and_markup);
   ADD ("placeholder-when-active-removed", test_placeholder_when_active_removed);
+  ADD ("toast-is-literal", test_toast_is_literal);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("composer-sends", test_composer_sends);
   ADD ("message-actions", test_message_actions);
