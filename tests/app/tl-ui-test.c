@@ -4,6 +4,9 @@
  */
 #include "tl-ui-test.h"
 
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+
 void
 tl_ui_test_init (int    *argc,
                  char ***argv)
@@ -12,6 +15,9 @@ tl_ui_test_init (int    *argc,
 
   gtk_test_init (argc, argv, NULL);
   adw_init ();
+  /* A transition still running would take the clicks meant for what it
+   * reveals, and a test would depend on how long it waited. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   gtk_css_provider_load_from_resource (css, "/io/github/threadline/Threadline/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -95,4 +101,91 @@ tl_ui_test_count (GtkWidget *root,
 
   collect_mapped (root, type, found);
   return found->len;
+}
+
+static Display *
+x_display_for (GtkWidget *widget)
+{
+  return gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+}
+
+static void
+focus_window (GtkWindow *window)
+{
+  Display *display = x_display_for (GTK_WIDGET (window));
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+
+  /* Without a window manager nobody else hands out the focus. */
+  XRaiseWindow (display, xid);
+  XSetInputFocus (display, xid, RevertToParent, CurrentTime);
+  XSync (display, False);
+  tl_ui_test_pump (30);
+}
+
+static void
+fake_key (Display *display,
+          KeySym   keysym,
+          gboolean press)
+{
+  KeyCode code = XKeysymToKeycode (display, keysym);
+
+  g_assert_cmpuint (code, !=, 0);
+  XTestFakeKeyEvent (display, code, press, CurrentTime);
+}
+
+void
+tl_ui_test_key (GtkWindow       *window,
+                guint            keyval,
+                GdkModifierType  modifiers)
+{
+  Display *display = x_display_for (GTK_WIDGET (window));
+
+  focus_window (window);
+  if (modifiers & GDK_CONTROL_MASK)
+    fake_key (display, XK_Control_L, TRUE);
+  if (modifiers & GDK_SHIFT_MASK)
+    fake_key (display, XK_Shift_L, TRUE);
+  fake_key (display, keyval, TRUE);
+  fake_key (display, keyval, FALSE);
+  if (modifiers & GDK_SHIFT_MASK)
+    fake_key (display, XK_Shift_L, FALSE);
+  if (modifiers & GDK_CONTROL_MASK)
+    fake_key (display, XK_Control_L, FALSE);
+  XSync (display, False);
+  tl_ui_test_pump (50);
+}
+
+void
+tl_ui_test_click (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  Display *display = x_display_for (widget);
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (native));
+  graphene_point_t centre;
+  double dx, dy;
+  int root_x, root_y;
+  Window child;
+
+  focus_window (GTK_WINDOW (gtk_widget_get_root (widget)));
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.f,
+                                                                 gtk_widget_get_height (widget) / 2.f),
+                                           &centre));
+  {
+    GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (native), centre.x, centre.y, GTK_PICK_DEFAULT);
+
+    /* Covered by something else, the click would land there instead. */
+    g_assert_true (picked == widget || (picked != NULL && gtk_widget_is_ancestor (picked, widget)));
+  }
+  /* The surface starts outside the client-side decorations' shadow. */
+  gtk_native_get_surface_transform (native, &dx, &dy);
+  XTranslateCoordinates (display, xid, DefaultRootWindow (display),
+                         (int) (centre.x + dx), (int) (centre.y + dy), &root_x, &root_y, &child);
+  XTestFakeMotionEvent (display, -1, root_x, root_y, CurrentTime);
+  XSync (display, False);
+  tl_ui_test_pump (30);
+  XTestFakeButtonEvent (display, 1, True, CurrentTime);
+  XTestFakeButtonEvent (display, 1, False, CurrentTime);
+  XSync (display, False);
+  tl_ui_test_pump (50);
 }

@@ -21,6 +21,14 @@ GtkWidget *tl_ui_test_find  (GtkWidget   *root,
 /* How many mapped widgets of @type are below @root. */
 guint      tl_ui_test_count (GtkWidget   *root,
                              GType        type);
+/* Real input through the X server (XTEST), so that events travel GTK's
+ * whole path: capture and bubble phases, bindings, gestures. Each call
+ * gives @window the keyboard focus first, then lets GTK handle the events. */
+void tl_ui_test_key   (GtkWindow       *window,
+                       guint            keyval,
+                       GdkModifierType  modifiers);
+/* A primary-button click at the centre of @widget. */
+void tl_ui_test_click (GtkWidget       *widget);
 /* Saves @widget as @name (a PNG) under $TL_SCREENSHOT_DIR, if set. */
 void tl_ui_test_screenshot (GtkWidget   *widget,
                             const char  *name);
