@@ -48,6 +48,7 @@ struct _TlWindow
   GSignalGroup         *last_message_signals;
   GSettings            *settings;
   char                 *active_title;
+  char                 *read_requested;  /* the message last marked read */
   guint                 active_position;
 
   /* borrowed */
@@ -55,8 +56,9 @@ struct _TlWindow
   TlComposer           *composer;
 
   gboolean              syncing_selection;
+  gboolean              browsing;        /* the sidebar's selection moved by key */
   gboolean              welcome;
-  guint                 appeared_idle_id;
+  guint                 resync_idle_id;
 };
 
 G_DEFINE_FINAL_TYPE (TlWindow, tl_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -134,6 +136,14 @@ update_streaming (TlWindow *self)
                              last != NULL && g_strcmp0 (tl_message_get_status (last), "streaming") == 0);
 }
 
+/* Folded, the thread is out of sight while the sidebar is shown. */
+static gboolean
+thread_is_visible (TlWindow *self)
+{
+  return !adw_leaflet_get_folded (self->leaflet) ||
+         adw_leaflet_get_visible_child (self->leaflet) == self->content;
+}
+
 static void
 mark_read (TlWindow *self)
 {
@@ -141,13 +151,21 @@ mark_read (TlWindow *self)
   GListModel *messages;
   guint n;
   g_autoptr(TlMessage) last = NULL;
+  g_autofree char *key = NULL;
 
   if (conversation == NULL || !gtk_window_is_active (GTK_WINDOW (self)) ||
-      !tl_conversation_get_is_unread (conversation))
+      !thread_is_visible (self) || !tl_conversation_get_is_unread (conversation))
     return;
   messages = tl_conversation_get_messages (conversation);
   n = g_list_model_get_n_items (messages);
   last = n > 0 ? g_list_model_get_item (messages, n - 1) : NULL;
+  /* Once per message: the conversation stays unread until the server
+   * answers, and every change to the thread meanwhile comes here. */
+  key = g_strdup_printf ("%s/%s", tl_conversation_get_id (conversation), last ? tl_message_get_id (last) : "");
+  if (g_strcmp0 (key, self->read_requested) == 0)
+    return;
+  g_free (self->read_requested);
+  self->read_requested = g_steal_pointer (&key);
   gtk_widget_activate_action (GTK_WIDGET (self), "app.mark-read", "(ss)",
                               tl_conversation_get_id (conversation),
                               last ? tl_message_get_id (last) : "");
@@ -224,6 +242,23 @@ position_of (TlWindow   *self,
 }
 
 static void
+sync_selection (TlWindow *self)
+{
+  self->syncing_selection = TRUE;
+  gtk_single_selection_set_selected (self->selection,
+                                     position_of (self, tl_store_get_active_conversation_id (self->store)));
+  self->syncing_selection = FALSE;
+}
+
+static void
+open_active (TlWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+  mark_read (self);
+}
+
+static void
 on_active_changed_cb (TlWindow *self)
 {
   TlConversation *conversation = active_conversation (self);
@@ -265,17 +300,27 @@ on_active_changed_cb (TlWindow *self)
   update_title (self);
   update_streaming (self);
 
-  self->syncing_selection = TRUE;
-  self->active_position = position_of (self, id);
-  gtk_single_selection_set_selected (self->selection, self->active_position);
-  self->syncing_selection = FALSE;
+  sync_selection (self);
 
-  if (conversation != NULL)
-    {
-      adw_leaflet_set_visible_child (self->leaflet, self->content);
-      gtk_widget_grab_focus (GTK_WIDGET (self->composer));
-      mark_read (self);
-    }
+  /* Stepping through the sidebar with the arrow keys shows each
+   * conversation but leaves the focus, and a folded window, where it is. */
+  if (conversation != NULL && !self->browsing)
+    open_active (self);
+  else
+    mark_read (self);
+}
+
+/* A click, Enter or a shortcut: the conversation is to be read and written in. */
+static void
+open_conversation (TlWindow       *self,
+                   TlConversation *conversation)
+{
+  const char *id = tl_conversation_get_id (conversation);
+
+  if (g_strcmp0 (tl_store_get_active_conversation_id (self->store), id) == 0)
+    open_active (self);
+  else
+    tl_store_set_active_conversation_id (self->store, id);
 }
 
 static void
@@ -288,19 +333,60 @@ on_selection_changed_cb (TlWindow *self)
   /* A re-sort moves the selected row; only a different item is a change. */
   if (conversation == NULL)
     return;
-  self->active_position = gtk_single_selection_get_selected (self->selection);
+  self->browsing = TRUE;
   tl_store_set_active_conversation_id (self->store, tl_conversation_get_id (conversation));
-  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  self->browsing = FALSE;
+}
+
+static void
+on_selected_position_cb (TlWindow *self)
+{
+  guint selected = gtk_single_selection_get_selected (self->selection);
+
+  /* Remembered across re-sorts, for "open the next conversation" once the
+   * selected one is gone. */
+  if (selected != GTK_INVALID_LIST_POSITION)
+    self->active_position = selected;
+}
+
+static void
+on_sidebar_activate_cb (TlWindow *self,
+                        guint     position)
+{
+  g_autoptr(TlConversation) conversation = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (conversation != NULL)
+    open_conversation (self, conversation);
+}
+
+static void
+on_sidebar_row_released_cb (GtkGestureClick *gesture,
+                            int              n_press,
+                            double           x,
+                            double           y,
+                            TlWindow        *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  TlConversation *conversation = tl_conversation_row_get_conversation (TL_CONVERSATION_ROW (row));
+
+  /* A click selects the row too, but selecting the row that is already
+   * selected changes nothing: folded, it must still open the thread. */
+  if (conversation != NULL)
+    open_conversation (self, conversation);
 }
 
 static gboolean
-on_appeared_idle_cb (gpointer user_data)
+on_resync_idle_cb (gpointer user_data)
 {
   TlWindow *self = user_data;
 
-  self->appeared_idle_id = 0;
-  if (tl_thread_view_get_conversation (self->thread_view) == NULL && active_conversation (self) != NULL)
+  self->resync_idle_id = 0;
+  if (active_conversation (self) == NULL)
+    return G_SOURCE_REMOVE;
+  if (tl_thread_view_get_conversation (self->thread_view) == NULL)
     on_active_changed_cb (self);
+  else if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    sync_selection (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -309,12 +395,15 @@ on_sidebar_items_changed_cb (TlWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
 
-  /* Made active before it existed (a conversation we just created): show
-   * it now that it has arrived — from an idle, since changing the selection
-   * while it is still reporting this change would corrupt the list view. */
-  if (self->thread_view != NULL && tl_thread_view_get_conversation (self->thread_view) == NULL &&
-      active_conversation (self) != NULL && self->appeared_idle_id == 0)
-    self->appeared_idle_id = g_idle_add (on_appeared_idle_cb, self);
+  /* Made active before it existed (a conversation we just created), or
+   * unselected by a search that hid it and has been cleared since: show and
+   * select it now that it is listed — from an idle, since changing the
+   * selection while it is still reporting this change would corrupt the
+   * list view. */
+  if (self->thread_view != NULL && active_conversation (self) != NULL && self->resync_idle_id == 0 &&
+      (tl_thread_view_get_conversation (self->thread_view) == NULL ||
+       gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION))
+    self->resync_idle_id = g_idle_add (on_resync_idle_cb, self);
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
   gtk_stack_set_visible_child_name (self->sidebar_stack, n > 0 ? "list" : "empty");
@@ -348,7 +437,12 @@ setup_sidebar_row_cb (GtkSignalListItemFactory *factory,
                       GtkListItem              *item,
                       TlWindow                 *self)
 {
-  gtk_list_item_set_child (item, tl_conversation_row_new (self->store));
+  GtkWidget *row = tl_conversation_row_new (self->store);
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  g_signal_connect (click, "released", G_CALLBACK (on_sidebar_row_released_cb), self);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (click));
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -500,7 +594,7 @@ select_relative (TlWindow *self,
   else
     target = (guint) CLAMP ((int) selected + delta, 0, (int) n - 1);
   conversation = g_list_model_get_item (G_LIST_MODEL (self->selection), target);
-  tl_store_set_active_conversation_id (self->store, tl_conversation_get_id (conversation));
+  open_conversation (self, conversation);
 }
 
 static void
@@ -629,7 +723,7 @@ tl_window_dispose (GObject *object)
 {
   TlWindow *self = TL_WINDOW (object);
 
-  g_clear_handle_id (&self->appeared_idle_id, g_source_remove);
+  g_clear_handle_id (&self->resync_idle_id, g_source_remove);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->active_signals);
@@ -650,6 +744,7 @@ tl_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
   g_free (self->active_title);
+  g_free (self->read_requested);
 
   G_OBJECT_CLASS (tl_window_parent_class)->finalize (object);
 }
@@ -695,18 +790,37 @@ tl_window_class_init (TlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.next-conversation", NULL, win_next_conversation);
   gtk_widget_class_install_action (widget_class, "win.previous-conversation", NULL, win_previous_conversation);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK, "win.next-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK, "win.previous-conversation", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "thread.stop-stream", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "app.preferences", NULL);
+}
+
+/* In the capture phase, before the focused widget sees the keys: the
+ * composer's text view binds Ctrl+Page Up/Down and Ctrl+. itself. */
+static void
+add_shortcuts (TlWindow *self)
+{
+  static const struct { guint keyval; const char *action; } shortcuts[] = {
+    { GDK_KEY_f, "win.search" },
+    { GDK_KEY_n, "win.new-conversation" },
+    { GDK_KEY_Page_Down, "win.next-conversation" },
+    { GDK_KEY_Page_Up, "win.previous-conversation" },
+    { GDK_KEY_period, "thread.stop-stream" },
+    { GDK_KEY_comma, "app.preferences" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (shortcuts[i].keyval,
+                                                                                    GDK_CONTROL_MASK),
+                                                            gtk_named_action_new (shortcuts[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 static void
 tl_window_init (TlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_shortcuts (self);
   self->settings = g_settings_new ("io.github.threadline.Threadline");
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -733,8 +847,14 @@ setup (TlWindow *self)
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect_object (self->selection, "notify::selected-item",
                            G_CALLBACK (on_selection_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->selection, "notify::selected",
+                           G_CALLBACK (on_selected_position_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->selection, "items-changed",
                            G_CALLBACK (on_sidebar_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar_list, "activate",
+                           G_CALLBACK (on_sidebar_activate_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::visible-child",
+                           G_CALLBACK (mark_read), self, G_CONNECT_SWAPPED);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_sidebar_row_cb), self);
   /* No unbind: GTK 4.8 unbinds and rebinds every row of a moved range, and

@@ -717,6 +717,144 @@ test_narrow_and_dark (Fixture      *f,
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 }
 
+static gboolean
+focus_is_in (Fixture   *f,
+             GtkWidget *ancestor)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == ancestor || gtk_widget_is_ancestor (focus, ancestor));
+}
+
+static GtkWidget *
+sidebar_row (Fixture *f,
+             guint    index)
+{
+  GtkWidget *row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, index);
+
+  g_assert_nonnull (row);
+  return row;
+}
+
+static void
+test_sidebar_keyboard (Fixture      *f,
+                       gconstpointer data)
+{
+  GtkWidget *sidebar = tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW, 0);
+  GtkWidget *composer;
+
+  /* A click opens a conversation to write in. */
+  tl_ui_test_click (sidebar_row (f, 1));
+  composer = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-team");
+  g_assert_true (focus_is_in (f, composer));
+
+  /* The arrow keys step through the list and show each conversation,
+   * and leave the focus in the list. */
+  gtk_widget_grab_focus (gtk_widget_get_parent (sidebar_row (f, 1)));
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Up, 0);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-support");
+  g_assert_true (focus_is_in (f, sidebar));
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Down, 0);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-team");
+  g_assert_true (focus_is_in (f, sidebar));
+  /* Enter opens it. */
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Return, 0);
+  g_assert_true (focus_is_in (f, composer));
+
+  /* The window's shortcuts work while the composer has the focus, though
+   * a text view binds the same keys. */
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Page_Up, GDK_CONTROL_MASK);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-support");
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Page_Down, GDK_CONTROL_MASK);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-team");
+  g_assert_true (focus_is_in (f, composer));
+}
+
+static void
+test_narrow_navigation (Fixture      *f,
+                        gconstpointer data)
+{
+  AdwLeaflet *leaflet = ADW_LEAFLET (tl_ui_test_find (GTK_WIDGET (f->window), ADW_TYPE_LEAFLET, 0));
+  GtkWidget *sidebar;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 640);
+  tl_ui_test_pump (200);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  sidebar = adw_leaflet_get_visible_child (leaflet);
+
+  tl_ui_test_click (sidebar_row (f, 0));
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-support");
+  g_assert_true (adw_leaflet_get_visible_child (leaflet) != sidebar);
+  g_assert_true (action_raised (f, "mark-read ('c-support', 'm-2')"));
+
+  tl_ui_test_click (find_accessible (GTK_WIDGET (f->window), GTK_ACCESSIBLE_ROLE_BUTTON, "Back"));
+  g_assert_true (adw_leaflet_get_visible_child (leaflet) == sidebar);
+  /* Behind the sidebar the thread is out of sight: nothing is read. */
+  g_ptr_array_set_size (f->actions, 0);
+  apply (f->store,
+         "{\"type\":\"message-added\",\"message\":{\"id\":\"m-3\",\"conversationId\":\"c-support\",\"role\":\"user\","
+         "\"parts\":[{\"type\":\"text\",\"text\":\"Any news?\"}],\"createdAt\":\"2026-12-03T10:05:00Z\","
+         "\"status\":\"sent\",\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}");
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-support\",\"unreadCount\":4}}");
+  tl_ui_test_pump (100);
+  g_assert_false (action_raised (f, "mark-read ('c-support', 'm-3')"));
+
+  /* The same conversation, chosen again, opens again; now it is read. */
+  tl_ui_test_click (sidebar_row (f, 0));
+  g_assert_true (adw_leaflet_get_visible_child (leaflet) != sidebar);
+  g_assert_true (action_raised (f, "mark-read ('c-support', 'm-3')"));
+}
+
+static void
+test_removal_opens_next (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.threadline.Threadline");
+
+  g_settings_set_string (settings, "removal-behaviour", "next");
+  apply (f->store,
+         "{\"type\":\"conversation-added\",\"conversation\":{\"id\":\"c-third\",\"title\":\"Third\","
+         "\"lastMessageAt\":\"2026-12-03T08:00:00Z\"}}");
+  tl_store_set_active_conversation_id (f->store, "c-team");
+  tl_ui_test_pump (100);
+  /* News moves the open conversation to the top... */
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-team\","
+                   "\"lastMessageAt\":\"2026-12-03T11:00:00Z\"}}");
+  tl_ui_test_pump (100);
+  g_assert_true (tl_conversation_row_get_conversation (TL_CONVERSATION_ROW (sidebar_row (f, 0))) ==
+                 tl_store_lookup_conversation (f->store, "c-team"));
+  /* ...so the one after it is now Support, not Third. */
+  apply (f->store, "{\"type\":\"conversation-removed\",\"conversationId\":\"c-team\"}");
+  tl_ui_test_pump (100);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-support");
+  g_settings_reset (settings, "removal-behaviour");
+}
+
+static void
+test_search_keeps_selection (Fixture      *f,
+                             gconstpointer data)
+{
+  GtkWidget *search;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
+  tl_ui_test_pump (100);
+  search = find_accessible (GTK_WIDGET (f->window), GTK_ACCESSIBLE_ROLE_SEARCH_BOX, "Search conversations");
+  g_assert_nonnull (search);
+  /* GtkSearchEntry reports a change after 150 ms. */
+  gtk_editable_set_text (GTK_EDITABLE (search), "team");
+  tl_ui_test_pump (300);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  tl_ui_test_pump (300);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 2);
+  /* The open conversation is selected again, and the next one follows it. */
+  g_assert_true (gtk_widget_get_state_flags (gtk_widget_get_parent (sidebar_row (f, 0))) & GTK_STATE_FLAG_SELECTED);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-conversation", NULL);
+  g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-team");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -728,6 +866,10 @@ main (int    argc,
   ADD ("thread-and-markup", test_thread_and_markup);
   ADD ("placeholder-when-active-removed", test_placeholder_when_active_removed);
   ADD ("toast-is-literal", test_toast_is_literal);
+  ADD ("sidebar-keyboard", test_sidebar_keyboard);
+  ADD ("narrow-navigation", test_narrow_navigation);
+  ADD ("removal-opens-next", test_removal_opens_next);
+  ADD ("search-keeps-selection", test_search_keeps_selection);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("composer-sends", test_composer_sends);
   ADD ("message-actions", test_message_actions);
