@@ -28,6 +28,8 @@ struct _TlComposer
   gint64       typing_sent_at;
   guint        typing_idle_id;
   gboolean     typing;
+  gboolean     restoring;   /* a draft put back is not typing */
+  gboolean     composing;   /* an input method has text being composed */
 };
 
 enum {
@@ -68,6 +70,8 @@ on_buffer_changed_cb (TlComposer    *self,
   gboolean empty = gtk_text_buffer_get_char_count (buffer) == 0;
 
   gtk_widget_set_sensitive (self->send_button, !empty);
+  if (self->restoring)
+    return;
   g_clear_handle_id (&self->typing_idle_id, g_source_remove);
   if (empty)
     {
@@ -96,6 +100,23 @@ tl_composer_set_text (TlComposer *self,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), text ? text : "", -1);
 }
 
+char *
+tl_composer_swap_draft (TlComposer *self,
+                        const char *draft)
+{
+  char *previous;
+
+  g_return_val_if_fail (TL_IS_COMPOSER (self), NULL);
+
+  g_clear_handle_id (&self->typing_idle_id, g_source_remove);
+  set_typing (self, FALSE);
+  previous = tl_composer_dup_text (self);
+  self->restoring = TRUE;
+  tl_composer_set_text (self, draft);
+  self->restoring = FALSE;
+  return previous;
+}
+
 void
 tl_composer_submit (TlComposer *self)
 {
@@ -117,13 +138,21 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
                    GdkModifierType        state,
                    TlComposer            *self)
 {
-  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) &&
+  /* While an input method composes, Enter is its to commit the text. */
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) && !self->composing &&
       (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)) == 0)
     {
       tl_composer_submit (self);
       return GDK_EVENT_STOP;
     }
   return GDK_EVENT_PROPAGATE;
+}
+
+static void
+on_preedit_changed_cb (TlComposer *self,
+                       const char *preedit)
+{
+  self->composing = preedit != NULL && *preedit != '\0';
 }
 
 static gboolean
@@ -180,6 +209,8 @@ tl_composer_init (TlComposer *self)
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->text_view), keys);
+  g_signal_connect_object (self->text_view, "preedit-changed",
+                           G_CALLBACK (on_preedit_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (on_buffer_changed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_set_sensitive (self->send_button, FALSE);

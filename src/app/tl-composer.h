@@ -23,6 +23,11 @@ void        tl_composer_set_text           (TlComposer *self,
                                             const char *text);
 char       *tl_composer_dup_text           (TlComposer *self);
 /* Sends what is written, as Enter does. */
+/* Puts @draft (or nothing) in place of what is being written, without
+ * announcing typing, and withdraws typing for what it replaces; returns
+ * that text. */
+char       *tl_composer_swap_draft         (TlComposer *self,
+                                            const char *draft);
 void        tl_composer_submit             (TlComposer *self);
 
 G_END_DECLS

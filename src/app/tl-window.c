@@ -49,6 +49,8 @@ struct _TlWindow
   GSettings            *settings;
   char                 *active_title;
   char                 *read_requested;  /* the message last marked read */
+  char                 *composer_id;     /* the conversation being written in */
+  GHashTable           *drafts;          /* conversation id → unsent text */
   guint                 active_position;
 
   /* borrowed */
@@ -258,6 +260,26 @@ open_active (TlWindow *self)
   mark_read (self);
 }
 
+/* Each conversation keeps what was written in it and not sent. */
+static void
+switch_draft (TlWindow   *self,
+              const char *id)
+{
+  g_autofree char *previous = NULL;
+
+  if (g_strcmp0 (self->composer_id, id) == 0)
+    return;
+  /* Typing is withdrawn for the conversation it was announced in. */
+  previous = tl_composer_swap_draft (self->composer, id ? g_hash_table_lookup (self->drafts, id) : NULL);
+  if (id != NULL)
+    g_hash_table_remove (self->drafts, id);
+  if (self->composer_id != NULL && *previous != '\0' &&
+      tl_store_lookup_conversation (self->store, self->composer_id) != NULL)
+    g_hash_table_insert (self->drafts, g_steal_pointer (&self->composer_id), g_steal_pointer (&previous));
+  g_free (self->composer_id);
+  self->composer_id = g_strdup (id);
+}
+
 static void
 on_active_changed_cb (TlWindow *self)
 {
@@ -289,6 +311,7 @@ on_active_changed_cb (TlWindow *self)
         }
     }
 
+  switch_draft (self, conversation ? tl_conversation_get_id (conversation) : NULL);
   g_signal_group_set_target (self->active_signals, conversation);
   g_signal_group_set_target (self->thread_signals,
                              conversation ? tl_conversation_get_messages (conversation) : NULL);
@@ -460,22 +483,18 @@ static void
 on_composer_send_cb (TlWindow   *self,
                      const char *text)
 {
-  const char *id = tl_store_get_active_conversation_id (self->store);
-
-  if (id == NULL)
+  if (self->composer_id == NULL)
     return;
   tl_thread_view_scroll_to_end (self->thread_view);
-  gtk_widget_activate_action (GTK_WIDGET (self), "app.send-message", "(ss)", id, text);
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.send-message", "(ss)", self->composer_id, text);
 }
 
 static void
 on_composer_typing_cb (TlWindow *self,
                        gboolean  typing)
 {
-  const char *id = tl_store_get_active_conversation_id (self->store);
-
-  if (id != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self), "app.set-typing", "(sb)", id, typing);
+  if (self->composer_id != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.set-typing", "(sb)", self->composer_id, typing);
 }
 
 /* Actions */
@@ -745,6 +764,8 @@ tl_window_finalize (GObject *object)
   g_clear_object (&self->store);
   g_free (self->active_title);
   g_free (self->read_requested);
+  g_free (self->composer_id);
+  g_hash_table_unref (self->drafts);
 
   G_OBJECT_CLASS (tl_window_parent_class)->finalize (object);
 }
@@ -821,6 +842,7 @@ tl_window_init (TlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   add_shortcuts (self);
+  self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->settings = g_settings_new ("io.github.threadline.Threadline");
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),

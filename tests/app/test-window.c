@@ -855,6 +855,58 @@ test_search_keeps_selection (Fixture      *f,
   g_assert_cmpstr (tl_store_get_active_conversation_id (f->store), ==, "c-team");
 }
 
+static guint
+count_actions (Fixture    *f,
+               const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->actions->len; i++)
+    n += strcmp (f->actions->pdata[i], text) == 0;
+  return n;
+}
+
+static void
+test_drafts_per_conversation (Fixture      *f,
+                              gconstpointer data)
+{
+  TlComposer *composer;
+  g_autofree char *team_text = NULL;
+  g_autofree char *support_text = NULL;
+  g_autofree char *team_again = NULL;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  tl_ui_test_pump (100);
+  composer = TL_COMPOSER (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0));
+  tl_composer_set_text (composer, "half a thought");
+  g_assert_cmpuint (count_actions (f, "set-typing ('c-support', true)"), ==, 1);
+
+  /* Another conversation: typing stops where it was announced, and the
+   * draft stays behind. */
+  tl_store_set_active_conversation_id (f->store, "c-team");
+  tl_ui_test_pump (50);
+  g_assert_cmpuint (count_actions (f, "set-typing ('c-support', false)"), ==, 1);
+  team_text = tl_composer_dup_text (composer);
+  g_assert_cmpstr (team_text, ==, "");
+  tl_composer_set_text (composer, "for the team");
+  g_assert_cmpuint (count_actions (f, "set-typing ('c-team', true)"), ==, 1);
+
+  /* Back: the draft returns, without claiming to type again. */
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  tl_ui_test_pump (50);
+  g_assert_cmpuint (count_actions (f, "set-typing ('c-team', false)"), ==, 1);
+  support_text = tl_composer_dup_text (composer);
+  g_assert_cmpstr (support_text, ==, "half a thought");
+  g_assert_cmpuint (count_actions (f, "set-typing ('c-support', true)"), ==, 1);
+  tl_composer_submit (composer);
+  g_assert_true (action_raised (f, "send-message ('c-support', 'half a thought')"));
+
+  tl_store_set_active_conversation_id (f->store, "c-team");
+  tl_ui_test_pump (50);
+  team_again = tl_composer_dup_text (composer);
+  g_assert_cmpstr (team_again, ==, "for the team");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -872,6 +924,7 @@ main (int    argc,
   ADD ("search-keeps-selection", test_search_keeps_selection);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("composer-sends", test_composer_sends);
+  ADD ("drafts-per-conversation", test_drafts_per_conversation);
   ADD ("message-actions", test_message_actions);
   ADD ("created-conversation-opens-on-arrival", test_created_conversation_opens_on_arrival);
   ADD ("optimistic-row-reconciled", test_optimistic_row_reconciled);
