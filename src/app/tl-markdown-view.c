@@ -8,7 +8,10 @@
  * the label's layout, since plain labels have no link support.
  *
  * While a reply streams, the text before its last stable block boundary is
- * rendered once; each delta re-renders only the blocks after it.
+ * rendered once; each delta re-renders only the block after it. A code
+ * fence still open at the end grows in place instead, and is split into
+ * labels of CODE_CHUNK_LINES lines, so that a long one is not laid out
+ * again as a whole per delta.
  */
 #define G_LOG_DOMAIN "threadline-app"
 
@@ -17,13 +20,25 @@
 #include "tl-markdown-view.h"
 #include "tl-markdown.h"
 
+#define CODE_CHUNK_LINES 32
+/* Past this many final blocks, the next go into boxes of this many: a box
+ * whose children did not change answers a measure from its cache, so
+ * laying out a long reply after a delta visits a few dozen widgets, not
+ * every block. A short message has no box of its own to build. */
+#define GROUP_BLOCKS     32
+
 struct _TlMarkdownView
 {
-  GtkWidget  parent_instance;
+  GtkWidget    parent_instance;
 
-  GString   *text;
-  gsize      stable_length;   /* bytes of text rendered as stable blocks */
-  guint      stable_widgets;  /* children of box that belong to them */
+  GString     *text;
+  TlMdScanner  scanner;
+  gsize        stable_length;   /* bytes of text rendered as stable blocks */
+  guint        stable_widgets;  /* children that belong to them: groups */
+  GtkWidget   *group;           /* the last group, while it has room */
+  guint        group_blocks;
+  GtkWidget   *open_code;       /* the last child: a fence still streaming */
+  gsize        open_code_end;   /* the bytes of text it shows end here */
 };
 
 G_DEFINE_FINAL_TYPE (TlMarkdownView, tl_markdown_view, GTK_TYPE_WIDGET)
@@ -70,6 +85,7 @@ tl_markdown_view_init (TlMarkdownView *self)
   GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
 
   self->text = g_string_new (NULL);
+  tl_md_scanner_init (&self->scanner);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 6);
 }
@@ -225,22 +241,109 @@ label_for (TlMdBlock *block)
   return label;
 }
 
+/* A code block's text, shown as labels of CODE_CHUNK_LINES lines each. */
+typedef struct
+{
+  GString   *code;
+  GtkWidget *lines;        /* box of chunk labels */
+  GtkWidget *last;         /* the chunk still growing */
+  gsize      last_start;   /* where in code it begins */
+  guint      last_lines;   /* newlines in it */
+} CodeBlock;
+
+static void
+code_block_free (gpointer data)
+{
+  CodeBlock *block = data;
+
+  g_string_free (block->code, TRUE);
+  g_free (block);
+}
+
+static CodeBlock *
+code_block_of (GtkWidget *frame)
+{
+  return g_object_get_data (G_OBJECT (frame), "tl-code-block");
+}
+
 static void
 on_copy_clicked_cb (GtkButton *button,
-                    GtkLabel  *code)
+                    GtkWidget *frame)
 {
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), gtk_label_get_text (code));
+  GString *code = code_block_of (frame)->code;
+  gsize length = code->len;
+  g_autofree char *text = NULL;
+
+  /* A fence still streaming may end in the newline before what comes next. */
+  if (length > 0 && code->str[length - 1] == '\n')
+    length--;
+  text = g_strndup (code->str, length);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), text);
 }
 
 static GtkWidget *
-code_block_for (TlMdBlock *block)
+code_chunk_new (void)
+{
+  GtkWidget *label = tl_text_label_new ("");
+
+  gtk_label_set_wrap (GTK_LABEL (label), FALSE);
+  gtk_widget_add_css_class (label, "monospace");
+  return label;
+}
+
+static void
+set_chunk_text (GtkWidget  *label,
+                const char *text,
+                gsize       length)
+{
+  g_autofree char *copy = NULL;
+
+  if (length > 0 && text[length - 1] == '\n')
+    length--;
+  copy = g_strndup (text, length);
+  gtk_label_set_text (GTK_LABEL (label), copy);
+}
+
+/* Appends @length bytes of code; only the last chunk is laid out again. */
+static void
+code_block_append (GtkWidget  *frame,
+                   const char *text,
+                   gsize       length)
+{
+  CodeBlock *block = code_block_of (frame);
+  gsize from = block->code->len;
+
+  g_string_append_len (block->code, text, length);
+  for (gsize i = from; i < block->code->len; i++)
+    {
+      if (block->code->str[i] != '\n' || ++block->last_lines < CODE_CHUNK_LINES)
+        continue;
+      /* Full: it is final, and what follows goes into a new chunk. */
+      set_chunk_text (block->last, block->code->str + block->last_start, i - block->last_start);
+      block->last = code_chunk_new ();
+      gtk_box_append (GTK_BOX (block->lines), block->last);
+      block->last_start = i + 1;
+      block->last_lines = 0;
+    }
+  set_chunk_text (block->last, block->code->str + block->last_start,
+                  block->code->len - block->last_start);
+}
+
+static GtkWidget *
+code_block_new (const char *language_name)
 {
   GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *language = gtk_label_new (block->language ? block->language : "");
+  GtkWidget *language = gtk_label_new (language_name ? language_name : "");
   GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
   GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *code = label_for (block);
+  CodeBlock *block = g_new0 (CodeBlock, 1);
+
+  block->code = g_string_new (NULL);
+  block->lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  block->last = code_chunk_new ();
+  gtk_box_append (GTK_BOX (block->lines), block->last);
+  g_object_set_data_full (G_OBJECT (frame), "tl-code-block", block, code_block_free);
 
   gtk_widget_add_css_class (frame, "tl-code-block");
   gtk_widget_add_css_class (language, "dim-label");
@@ -251,18 +354,25 @@ code_block_for (TlMdBlock *block)
   gtk_widget_set_tooltip_text (copy, _("Copy Code"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Copy code"), -1);
-  g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_clicked_cb), code);
+  g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_clicked_cb), frame);
   gtk_box_append (GTK_BOX (header), language);
   gtk_box_append (GTK_BOX (header), copy);
 
-  gtk_label_set_wrap (GTK_LABEL (code), FALSE);
-  gtk_widget_add_css_class (code, "monospace");
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC,
                                   GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), code);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), block->lines);
 
   gtk_box_append (GTK_BOX (frame), header);
   gtk_box_append (GTK_BOX (frame), scroller);
+  return frame;
+}
+
+static GtkWidget *
+code_block_for (TlMdBlock *block)
+{
+  GtkWidget *frame = code_block_new (block->language);
+
+  code_block_append (frame, block->text->str, block->text->len);
   return frame;
 }
 
@@ -332,8 +442,8 @@ widget_for (TlMdBlock *block)
     }
 }
 
-/* Renders @text[from..to) as widgets appended to the view; returns how many. */
-static guint
+/* Renders @text[from..to) as widgets appended to the view. */
+static void
 render_range (TlMarkdownView *self,
               gsize           from,
               gsize           to)
@@ -342,7 +452,35 @@ render_range (TlMarkdownView *self,
 
   for (guint i = 0; i < blocks->len; i++)
     gtk_widget_insert_before (widget_for (g_ptr_array_index (blocks, i)), GTK_WIDGET (self), NULL);
-  return blocks->len;
+}
+
+/* Renders @text[from..to), which never changes again, into groups; the
+ * view must have no other children after them. */
+static void
+render_final (TlMarkdownView *self,
+              gsize           from,
+              gsize           to)
+{
+  g_autoptr(GPtrArray) blocks = tl_markdown_parse (self->text->str + from, to - from);
+
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      if (self->group == NULL && self->stable_widgets < GROUP_BLOCKS)
+        {
+          gtk_widget_insert_before (widget_for (g_ptr_array_index (blocks, i)), GTK_WIDGET (self), NULL);
+          self->stable_widgets++;
+          continue;
+        }
+      if (self->group == NULL || self->group_blocks == GROUP_BLOCKS)
+        {
+          self->group = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+          gtk_widget_insert_before (self->group, GTK_WIDGET (self), NULL);
+          self->group_blocks = 0;
+          self->stable_widgets++;
+        }
+      gtk_box_append (GTK_BOX (self->group), widget_for (g_ptr_array_index (blocks, i)));
+      self->group_blocks++;
+    }
 }
 
 static void
@@ -357,9 +495,55 @@ remove_children_from (TlMarkdownView *self,
     {
       GtkWidget *next = gtk_widget_get_next_sibling (child);
 
+      if (child == self->open_code)
+        self->open_code = NULL;
+      if (child == self->group)
+        self->group = NULL;
       gtk_widget_unparent (child);
       child = next;
     }
+}
+
+/* The info string's first word, as md4c reports a fence's language. */
+static char *
+fence_language (const char *line,
+                gsize       length)
+{
+  gsize i = 0, end;
+
+  while (i < length && line[i] == line[0])
+    i++;
+  while (i < length && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  end = i;
+  while (end < length && line[end] != ' ' && line[end] != '\t' && line[end] != '\n')
+    end++;
+  return end > i ? g_strndup (line + i, end - i) : NULL;
+}
+
+static void
+reset (TlMarkdownView *self)
+{
+  remove_children_from (self, 0);
+  g_string_truncate (self->text, 0);
+  tl_md_scanner_init (&self->scanner);
+  self->stable_length = 0;
+  self->stable_widgets = 0;
+}
+
+/* Whether @text, @length bytes, is what is shown and more. Past the length
+ * only the last bytes shown are compared, so that a delta does not cost a
+ * pass over the whole reply; a text replaced mid-stream is caught there,
+ * and the final render (not growing) is exact whatever happened. */
+static gboolean
+extends_shown (TlMarkdownView *self,
+               const char     *text,
+               gsize           length)
+{
+  gsize check = MIN (self->text->len, 256);
+
+  return length >= self->text->len &&
+         memcmp (text + self->text->len - check, self->text->str + self->text->len - check, check) == 0;
 }
 
 void
@@ -367,39 +551,59 @@ tl_markdown_view_set_text (TlMarkdownView *self,
                            const char     *text,
                            gboolean        growing)
 {
+  TlMdScanner *scanner = &self->scanner;
   gsize length;
-  gsize stable;
 
   g_return_if_fail (TL_IS_MARKDOWN_VIEW (self));
 
   text = text ? text : "";
   length = strlen (text);
-  if (length == self->text->len && memcmp (text, self->text->str, length) == 0 && growing)
+  if (growing && length == self->text->len && memcmp (text, self->text->str, length) == 0)
     return;
 
-  if (!growing || length < self->stable_length ||
-      memcmp (text, self->text->str, self->stable_length) != 0)
+  /* Not an extension of what is shown (or the stream ended, and the last
+   * render must be exact): start over. */
+  if (!growing || !extends_shown (self, text, length))
+    reset (self);
+  g_string_append_len (self->text, text + self->text->len, length - self->text->len);
+
+  if (!growing)
     {
-      /* Not an extension of what is shown (or the stream ended, and the
-       * last render must be exact): start over. */
-      remove_children_from (self, 0);
-      self->stable_length = 0;
-      self->stable_widgets = 0;
+      render_final (self, 0, length);
+      return;
     }
 
-  g_string_assign (self->text, text);
+  tl_md_scanner_feed (scanner, self->text->str, self->text->len);
+  if (scanner->stable > self->stable_length)
+    {
+      remove_children_from (self, self->stable_widgets);
+      render_final (self, self->stable_length, scanner->stable);
+      self->stable_length = scanner->stable;
+    }
+  else if (self->open_code != NULL && !tl_md_scanner_closing (scanner, self->text->str, length))
+    {
+      /* Still the same open fence: only the new code is added. */
+      code_block_append (self->open_code, self->text->str + self->open_code_end,
+                         length - self->open_code_end);
+      self->open_code_end = length;
+      return;
+    }
+
   remove_children_from (self, self->stable_widgets);
-
-  if (growing)
+  if (scanner->in_fence && scanner->fence_start == self->stable_length &&
+      !tl_md_scanner_closing (scanner, self->text->str, length))
     {
-      stable = tl_markdown_stable_prefix (self->text->str, self->text->len);
-      if (stable > self->stable_length)
-        {
-          self->stable_widgets += render_range (self, self->stable_length, stable);
-          self->stable_length = stable;
-        }
+      g_autofree char *language = fence_language (self->text->str + scanner->fence_start,
+                                                  scanner->fence_body - scanner->fence_start);
+
+      self->open_code = code_block_new (language);
+      gtk_widget_insert_before (self->open_code, GTK_WIDGET (self), NULL);
+      code_block_append (self->open_code, self->text->str + scanner->fence_body,
+                         length - scanner->fence_body);
+      self->open_code_end = length;
     }
-  render_range (self, self->stable_length, self->text->len);
+  else
+    render_range (self, self->stable_length, length);
 }
 
 const char *

@@ -337,40 +337,214 @@ tl_markdown_parse (const char *text,
   return p.blocks;
 }
 
-gsize
-tl_markdown_stable_prefix (const char *text,
-                           gsize       length)
+void
+tl_md_scanner_init (TlMdScanner *scanner)
 {
-  gsize stable = 0;
-  gboolean in_fence = FALSE;
-  gsize line = 0;
+  *scanner = (TlMdScanner) { .fence_start = G_MAXSIZE };
+}
 
-  while (line < length)
+static gsize
+indent_of (const char *line,
+           gsize       n)
+{
+  gsize indent = 0;
+
+  /* A tab indents like four spaces: enough to count as "indented". */
+  while (indent < n && (line[indent] == ' ' || line[indent] == '\t'))
     {
-      const char *nl = memchr (text + line, '\n', length - line);
-      gsize end = nl ? (gsize) (nl - text) : length;
-      const char *l = text + line;
-      gsize n = end - line;
-      gsize indent = 0;
+      if (line[indent] == '\t')
+        return 4;
+      indent++;
+    }
+  return indent;
+}
 
-      while (indent < n && l[indent] == ' ')
-        indent++;
-      if (indent < 4 && n - indent >= 3 &&
-          (strncmp (l + indent, "```", 3) == 0 || strncmp (l + indent, "~~~", 3) == 0))
-        in_fence = !in_fence;
-      else if (!in_fence && n == indent && nl != NULL && end + 1 < length &&
-               text[end + 1] != ' ' && text[end + 1] != '\t' && text[end + 1] != '\n')
+/* ``` or ~~~ (three or more); returns the run's length, 0 if none. */
+static gsize
+fence_run (const char *line,
+           gsize       n)
+{
+  gsize run = 0;
+
+  if (n < 3 || (line[0] != '`' && line[0] != '~'))
+    return 0;
+  while (run < n && line[run] == line[0])
+    run++;
+  return run >= 3 ? run : 0;
+}
+
+typedef enum { ITEM_NONE, ITEM_BULLET, ITEM_ORDERED } ItemKind;
+
+/* A list item's marker at the start of an unindented line; @empty when
+ * nothing follows it. */
+static ItemKind
+item_start (const char *line,
+            gsize       n,
+            gboolean   *empty)
+{
+  gsize i = 0;
+  ItemKind kind;
+
+  if (n > 0 && (line[0] == '-' || line[0] == '*' || line[0] == '+'))
+    {
+      kind = ITEM_BULLET;
+      i = 1;
+    }
+  else
+    {
+      while (i < n && i < 9 && g_ascii_isdigit (line[i]))
+        i++;
+      if (i == 0 || i >= n || (line[i] != '.' && line[i] != ')'))
+        return ITEM_NONE;
+      kind = ITEM_ORDERED;
+      i++;
+    }
+  if (i < n && line[i] != ' ' && line[i] != '\t')
+    return ITEM_NONE;
+  while (i < n && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  *empty = i == n;
+  return kind;
+}
+
+static gboolean
+is_blank (const char *text,
+          gsize       n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (text[i] != ' ' && text[i] != '\t')
+      return FALSE;
+  return TRUE;
+}
+
+/* "# Title": an ATX heading. "#hashtag" is a paragraph. */
+static gboolean
+is_heading (const char *line,
+            gsize       n)
+{
+  gsize level = 0;
+
+  while (level < n && line[level] == '#')
+    level++;
+  return level >= 1 && level <= 6 && (level == n || line[level] == ' ' || line[level] == '\t');
+}
+
+/* A run of the open fence's character, at least as long, alone. */
+static gboolean
+closes_fence (const TlMdScanner *s,
+              const char        *line,
+              gsize              n)
+{
+  gsize indent = indent_of (line, n);
+  gsize run = indent < 4 ? fence_run (line + indent, n - indent) : 0;
+
+  return run >= s->fence_length && line[indent] == s->fence_char &&
+         is_blank (line + indent + run, n - indent - run);
+}
+
+static void
+scan_line (TlMdScanner *s,
+           const char  *text,
+           gsize        start,
+           gsize        end)
+{
+  const char *line = text + start;
+  gsize n = end - start;
+  gsize indent = indent_of (line, n);
+  gboolean blank = is_blank (line, n);
+  gboolean after_heading = s->after_heading;
+  gboolean empty = FALSE;
+  ItemKind item;
+  gsize run;
+
+  s->after_heading = FALSE;
+  if (s->in_fence)
+    {
+      if (closes_fence (s, line, n))
         {
-          /* A blank line followed by an unindented line: unless that line
-           * continues a list, what came before is complete. */
-          const char *next = text + end + 1;
-
-          if (!(g_ascii_isdigit (next[0]) || next[0] == '-' || next[0] == '*' || next[0] == '+'))
-            stable = end + 1;
+          s->in_fence = FALSE;
+          /* An unindented fence is a block of its own, complete now. */
+          if (s->fence_start != G_MAXSIZE)
+            s->stable = end + 1;
+          s->fence_start = G_MAXSIZE;
         }
+      return;
+    }
+
+  if (blank)
+    {
+      s->previous_blank = TRUE;
+      return;
+    }
+  run = indent < 4 ? fence_run (line + indent, n - indent) : 0;
+  if (run > 0 && !(line[indent] == '`' && memchr (line + indent + run, '`', n - indent - run)))
+    {
+      s->in_fence = TRUE;
+      s->fence_char = line[indent];
+      s->fence_length = run;
+      s->fence_start = G_MAXSIZE;
+      /* A fence interrupts a paragraph and, unindented, ends a list. */
+      if (indent == 0)
+        {
+          s->stable = start;
+          s->fence_start = start;
+          s->fence_body = end + 1;
+          s->in_list = FALSE;
+        }
+    }
+  else if (indent > 0)
+    {
+      /* Indented: a list item's continuation, or code after a heading. */
+      if (after_heading)
+        s->stable = start;
+    }
+  else if ((item = item_start (line, n, &empty)) != ITEM_NONE)
+    {
+      /* Each top-level item is a block of its own. Without a blank line
+       * before it, only a bullet with text interrupts a paragraph. */
+      if (s->previous_blank || s->in_list || after_heading || (item == ITEM_BULLET && !empty))
+        s->stable = start;
+      s->in_list = TRUE;
+    }
+  else if (is_heading (line, n))
+    {
+      /* It interrupts a paragraph, and is one line long. */
+      s->stable = start;
+      s->after_heading = TRUE;
+      s->in_list = FALSE;
+    }
+  else if (s->previous_blank || after_heading)
+    {
+      s->stable = start;
+      s->in_list = FALSE;
+    }
+  s->previous_blank = FALSE;
+}
+
+void
+tl_md_scanner_feed (TlMdScanner *scanner,
+                    const char  *text,
+                    gsize        length)
+{
+  while (scanner->scanned < length)
+    {
+      const char *nl = memchr (text + scanner->scanned, '\n', length - scanner->scanned);
+      gsize end;
+
+      /* Only whole lines: the end of a partial one may still change it. */
       if (nl == NULL)
         break;
-      line = end + 1;
+      end = (gsize) (nl - text);
+      scan_line (scanner, text, scanner->scanned, end);
+      scanner->scanned = end + 1;
     }
-  return stable;
+}
+
+gboolean
+tl_md_scanner_closing (const TlMdScanner *scanner,
+                       const char        *text,
+                       gsize              length)
+{
+  return scanner->in_fence && length > scanner->scanned &&
+         closes_fence (scanner, text + scanner->scanned, length - scanner->scanned);
 }

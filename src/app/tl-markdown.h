@@ -55,11 +55,34 @@ struct _TlMdBlock
  * Raw HTML is kept as literal text. */
 GPtrArray *tl_markdown_parse            (const char *text,
                                          gsize       length);
-/* Where a streaming text can be cut so that the part before never changes
- * as more text arrives: after the last blank line outside a code fence.
- * Returns 0 when there is no such place. */
-gsize      tl_markdown_stable_prefix    (const char *text,
-                                         gsize       length);
+/* Finds where a streaming text can be cut so that the part before it
+ * parses the same whatever follows: before a paragraph, heading or
+ * top-level list item, around an unindented code fence. Fed the text as it
+ * grows, it reads each line once, so a delta costs what the delta adds. */
+typedef struct
+{
+  gsize    scanned;        /* bytes of whole lines read */
+  gsize    stable;         /* the text before this never changes */
+  gsize    fence_start;    /* an unindented fence still open begins here, */
+  gsize    fence_body;     /* and its code here; G_MAXSIZE when none */
+  gsize    fence_length;
+  char     fence_char;
+  gboolean in_fence;
+  gboolean in_list;
+  gboolean previous_blank;
+  gboolean after_heading;
+} TlMdScanner;
+
+void       tl_md_scanner_init           (TlMdScanner *scanner);
+/* @text is what was fed before and possibly more. */
+void       tl_md_scanner_feed           (TlMdScanner *scanner,
+                                         const char  *text,
+                                         gsize        length);
+/* Whether the partial line after what was fed closes the open fence: the
+ * fence then ends at that line, though the scanner has not read it. */
+gboolean   tl_md_scanner_closing        (const TlMdScanner *scanner,
+                                         const char        *text,
+                                         gsize              length);
 void       tl_md_block_free             (TlMdBlock  *block);
 
 G_END_DECLS
