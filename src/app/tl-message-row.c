@@ -147,53 +147,90 @@ tool_state_text (const char *state)
   return state;
 }
 
+/* A tool call's card: built once, its labels updated as the call moves
+ * on, so a reason being typed survives the updates that stream in. */
+typedef struct
+{
+  GtkWidget *name;
+  GtkWidget *state;
+  GtkWidget *input;
+  GtkWidget *output;
+  GtkWidget *error;
+  GtkWidget *approval;    /* reason entry and buttons */
+  GtkWidget *reason;
+  char      *message_id;
+  char      *call_id;
+  char      *approval_id;
+  gboolean   answered;    /* for approval_id, by this window */
+} ToolCard;
+
+static void
+tool_card_free (gpointer data)
+{
+  ToolCard *card = data;
+
+  g_free (card->message_id);
+  g_free (card->call_id);
+  g_free (card->approval_id);
+  g_free (card);
+}
+
 static void
 on_tool_response_clicked_cb (GtkButton *button,
-                             gpointer   user_data)
+                             ToolCard  *card)
 {
-  GObject *object = G_OBJECT (button);
-  GtkEditable *reason = g_object_get_data (object, "tl-reason-entry");
+  gboolean approved = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "tl-approved"));
 
   /* The reason is whatever the entry holds when the user decides. */
   gtk_widget_activate_action (GTK_WIDGET (button), "app.respond-tool-approval", "(sssbs)",
-                              (const char *) g_object_get_data (object, "tl-message-id"),
-                              (const char *) g_object_get_data (object, "tl-tool-call-id"),
-                              (const char *) g_object_get_data (object, "tl-approval-id"),
-                              GPOINTER_TO_INT (g_object_get_data (object, "tl-approved")),
-                              gtk_editable_get_text (reason));
+                              card->message_id, card->call_id,
+                              card->approval_id ? card->approval_id : "", approved,
+                              gtk_editable_get_text (GTK_EDITABLE (card->reason)));
+  /* Answered once: the server's update will say what became of it. */
+  card->answered = TRUE;
+  gtk_widget_set_sensitive (card->approval, FALSE);
 }
-
-static void
-update_tool_card (TlPart     *part,
-                  GParamSpec *pspec,
-                  GtkWidget  *card);
 
 static GtkWidget *
-tool_card_for (TlMessageRow *self,
-               TlPart       *part)
+approval_box_new (ToolCard *card)
 {
-  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *deny = gtk_button_new_with_mnemonic (_("_Deny"));
+  GtkWidget *approve = gtk_button_new_with_mnemonic (_("_Approve"));
 
-  gtk_widget_add_css_class (card, "card");
-  gtk_widget_add_css_class (card, "tl-tool-card");
-  g_object_set_data_full (G_OBJECT (card), "tl-message-id",
-                          g_strdup (tl_message_get_id (self->message)), g_free);
-  update_tool_card (part, NULL, card);
-  g_signal_connect_object (part, "notify::node", G_CALLBACK (update_tool_card), card, 0);
-  return card;
+  card->reason = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (card->reason), _("Reason (optional)"));
+  gtk_widget_set_hexpand (card->reason, TRUE);
+  gtk_widget_add_css_class (approve, "suggested-action");
+  g_object_set_data (G_OBJECT (approve), "tl-approved", GINT_TO_POINTER (TRUE));
+  g_signal_connect (deny, "clicked", G_CALLBACK (on_tool_response_clicked_cb), card);
+  g_signal_connect (approve, "clicked", G_CALLBACK (on_tool_response_clicked_cb), card);
+  gtk_box_append (GTK_BOX (box), card->reason);
+  gtk_box_append (GTK_BOX (box), deny);
+  gtk_box_append (GTK_BOX (box), approve);
+  return box;
+}
+
+/* Shows @text in @label, hidden when there is none. */
+static void
+set_optional_text (GtkWidget  *label,
+                   const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
+  gtk_widget_set_visible (label, text != NULL);
 }
 
 static void
 update_tool_card (TlPart     *part,
                   GParamSpec *pspec,
-                  GtkWidget  *card)
+                  GtkWidget  *widget)
 {
+  ToolCard *card = g_object_get_data (G_OBJECT (widget), "tl-tool-card");
   JsonNode *node = tl_part_get_node (part);
   JsonObject *invocation = NULL;
-  GtkWidget *child;
-  GtkWidget *title_row, *name, *state;
-  const char *tool_name = NULL, *state_name = NULL, *error_text = NULL;
+  const char *tool_name = NULL, *state_name = NULL, *approval_id = NULL;
   g_autofree char *input = NULL, *output = NULL;
+  gboolean waiting;
 
   if (node != NULL)
     {
@@ -202,73 +239,80 @@ update_tool_card (TlPart     *part,
       if (inv != NULL && JSON_NODE_HOLDS_OBJECT (inv))
         invocation = json_node_get_object (inv);
     }
-
-  while ((child = gtk_widget_get_first_child (card)) != NULL)
-    gtk_box_remove (GTK_BOX (card), child);
-
   if (invocation != NULL)
     {
       tool_name = json_object_get_string_member_with_default (invocation, "toolName", NULL);
       state_name = json_object_get_string_member_with_default (invocation, "state", NULL);
-      error_text = json_object_get_string_member_with_default (invocation, "errorText", NULL);
+      approval_id = json_object_get_string_member_with_default (invocation, "approvalId", NULL);
       input = json_preview (invocation, "input", 400);
       output = json_preview (invocation, "output", 600);
+      g_free (card->call_id);
+      card->call_id = g_strdup (json_object_get_string_member_with_default (invocation, "toolCallId", ""));
     }
 
-  title_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  name = gtk_label_new (tool_name ? tool_name : _("Tool"));
-  gtk_widget_add_css_class (name, "heading");
-  gtk_widget_set_hexpand (name, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  state = gtk_label_new (tool_state_text (state_name));
-  gtk_widget_add_css_class (state, "caption");
-  gtk_widget_add_css_class (state, "dim-label");
-  gtk_box_append (GTK_BOX (title_row), gtk_image_new_from_icon_name ("applications-engineering-symbolic"));
-  gtk_box_append (GTK_BOX (title_row), name);
-  gtk_box_append (GTK_BOX (title_row), state);
-  gtk_box_append (GTK_BOX (card), title_row);
+  gtk_label_set_text (GTK_LABEL (card->name), tool_name ? tool_name : _("Tool"));
+  gtk_label_set_text (GTK_LABEL (card->state), tool_state_text (state_name));
+  set_optional_text (card->input, input);
+  set_optional_text (card->output, output);
+  set_optional_text (card->error, invocation ? json_object_get_string_member_with_default (invocation, "errorText", NULL)
+                                             : NULL);
 
-  if (input != NULL)
-    gtk_box_append (GTK_BOX (card), caption_label (input, TRUE));
-  if (output != NULL)
-    gtk_box_append (GTK_BOX (card), caption_label (output, TRUE));
-  if (error_text != NULL)
+  waiting = g_strcmp0 (state_name, "approval-requested") == 0;
+  if (waiting && card->approval == NULL)
     {
-      GtkWidget *error = caption_label (error_text, FALSE);
-
-      gtk_widget_add_css_class (error, "error");
-      gtk_box_append (GTK_BOX (card), error);
+      card->approval = approval_box_new (card);
+      gtk_box_append (GTK_BOX (widget), card->approval);
     }
-
-  if (g_strcmp0 (state_name, "approval-requested") == 0)
+  if (card->approval != NULL)
     {
-      GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      GtkWidget *reason = gtk_entry_new ();
-      GtkWidget *deny = gtk_button_new_with_mnemonic (_("_Deny"));
-      GtkWidget *approve = gtk_button_new_with_mnemonic (_("_Approve"));
-      const char *message_id = g_object_get_data (G_OBJECT (card), "tl-message-id");
-      const char *call = json_object_get_string_member_with_default (invocation, "toolCallId", "");
-      const char *approval = json_object_get_string_member_with_default (invocation, "approvalId", "");
-
-      gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Reason (optional)"));
-      gtk_widget_set_hexpand (reason, TRUE);
-      gtk_widget_add_css_class (approve, "suggested-action");
-      for (guint i = 0; i < 2; i++)
+      /* A new request (another approval id) can be answered again. */
+      if (g_strcmp0 (approval_id, card->approval_id) != 0)
         {
-          GtkWidget *button = i == 0 ? deny : approve;
-
-          g_object_set_data (G_OBJECT (button), "tl-reason-entry", reason);
-          g_object_set_data_full (G_OBJECT (button), "tl-message-id", g_strdup (message_id), g_free);
-          g_object_set_data_full (G_OBJECT (button), "tl-tool-call-id", g_strdup (call), g_free);
-          g_object_set_data_full (G_OBJECT (button), "tl-approval-id", g_strdup (approval), g_free);
-          g_object_set_data (G_OBJECT (button), "tl-approved", GINT_TO_POINTER (i == 1));
-          g_signal_connect (button, "clicked", G_CALLBACK (on_tool_response_clicked_cb), NULL);
+          g_free (card->approval_id);
+          card->approval_id = g_strdup (approval_id);
+          card->answered = FALSE;
         }
-      gtk_box_append (GTK_BOX (buttons), reason);
-      gtk_box_append (GTK_BOX (buttons), deny);
-      gtk_box_append (GTK_BOX (buttons), approve);
-      gtk_box_append (GTK_BOX (card), buttons);
+      gtk_widget_set_visible (card->approval, waiting);
+      gtk_widget_set_sensitive (card->approval, !card->answered);
     }
+}
+
+static GtkWidget *
+tool_card_for (TlMessageRow *self,
+               TlPart       *part)
+{
+  GtkWidget *widget = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *title_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  ToolCard *card = g_new0 (ToolCard, 1);
+
+  card->message_id = g_strdup (tl_message_get_id (self->message));
+  g_object_set_data_full (G_OBJECT (widget), "tl-tool-card", card, tool_card_free);
+  gtk_widget_add_css_class (widget, "card");
+  gtk_widget_add_css_class (widget, "tl-tool-card");
+
+  card->name = gtk_label_new (NULL);
+  gtk_widget_add_css_class (card->name, "heading");
+  gtk_widget_set_hexpand (card->name, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (card->name), 0);
+  card->state = gtk_label_new (NULL);
+  gtk_widget_add_css_class (card->state, "caption");
+  gtk_widget_add_css_class (card->state, "dim-label");
+  gtk_box_append (GTK_BOX (title_row), gtk_image_new_from_icon_name ("applications-engineering-symbolic"));
+  gtk_box_append (GTK_BOX (title_row), card->name);
+  gtk_box_append (GTK_BOX (title_row), card->state);
+  gtk_box_append (GTK_BOX (widget), title_row);
+
+  card->input = caption_label ("", TRUE);
+  card->output = caption_label ("", TRUE);
+  card->error = caption_label ("", FALSE);
+  gtk_widget_add_css_class (card->error, "error");
+  gtk_box_append (GTK_BOX (widget), card->input);
+  gtk_box_append (GTK_BOX (widget), card->output);
+  gtk_box_append (GTK_BOX (widget), card->error);
+
+  update_tool_card (part, NULL, widget);
+  g_signal_connect_object (part, "notify::node", G_CALLBACK (update_tool_card), widget, 0);
+  return widget;
 }
 
 static GtkWidget *

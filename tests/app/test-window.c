@@ -907,6 +907,76 @@ test_drafts_per_conversation (Fixture      *f,
   g_assert_cmpstr (team_again, ==, "for the team");
 }
 
+static GtkWidget *
+button_labelled (GtkWidget  *root,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = button_labelled (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+apply_chunk (Fixture    *f,
+             guint       sequence,
+             const char *chunk)
+{
+  g_autofree char *line = g_strdup_printf (
+    "{\"type\":\"stream-chunk\",\"conversationId\":\"c-support\",\"messageId\":\"r-t\",\"sequence\":%u,"
+    "\"chunk\":%s}", sequence, chunk);
+
+  apply (f->store, line);
+  tl_ui_test_pump (50);
+}
+
+static void
+test_tool_card_approval (Fixture      *f,
+                         gconstpointer data)
+{
+  static const char *request =
+    "{\"type\":\"tool-approval-request\",\"toolCallId\":\"call-1\",\"toolName\":\"delete_files\","
+    "\"input\":{\"path\":\"/tmp/old\"},\"approvalId\":\"ap-1\"}";
+  GtkWidget *reason, *approve;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  apply (f->store,
+         "{\"type\":\"message-added\",\"seq\":1,\"message\":{\"id\":\"r-t\",\"conversationId\":\"c-support\","
+         "\"role\":\"assistant\",\"parts\":[],\"status\":\"streaming\",\"author\":{\"id\":\"bot\",\"displayName\":\"Helper\"}}}");
+  tl_ui_test_pump (100);
+  apply_chunk (f, 1, request);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "delete_files"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Waiting for approval"));
+  reason = tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0);
+  g_assert_nonnull (reason);
+  gtk_editable_set_text (GTK_EDITABLE (reason), "only the old ones");
+
+  /* Updates to the call while the user writes keep what was written. */
+  apply_chunk (f, 2, request);
+  g_assert_true (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0) == reason);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (reason)), ==, "only the old ones");
+
+  approve = button_labelled (GTK_WIDGET (f->window), "_Approve");
+  g_assert_nonnull (approve);
+  tl_ui_test_click (approve);
+  g_assert_true (action_raised (f, "respond-tool-approval ('r-t', 'call-1', 'ap-1', true, 'only the old ones')"));
+  /* Answered: not twice. */
+  g_assert_false (gtk_widget_is_sensitive (approve));
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "tool-approval.png");
+
+  apply_chunk (f, 3, "{\"type\":\"tool-output-available\",\"toolCallId\":\"call-1\",\"output\":\"deleted 3 files\"}");
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Done"));
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "deleted 3 files"));
+  g_assert_null (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -923,6 +993,7 @@ main (int    argc,
   ADD ("removal-opens-next", test_removal_opens_next);
   ADD ("search-keeps-selection", test_search_keeps_selection);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
+  ADD ("tool-card-approval", test_tool_card_approval);
   ADD ("composer-sends", test_composer_sends);
   ADD ("drafts-per-conversation", test_drafts_per_conversation);
   ADD ("message-actions", test_message_actions);
