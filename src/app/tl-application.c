@@ -33,6 +33,7 @@ struct _TlApplication
   char           *demo_dir;
   char           *url;
   char           *token;
+  gboolean        token_unbound;  /* entered before any server address */
   gboolean        demo;
   guint           typing_timeout_id;
   guint           countdown_id;
@@ -602,6 +603,8 @@ app_set_token (GSimpleAction *action,
 
   g_free (self->token);
   self->token = g_strdup (g_variant_get_string (parameter, NULL));
+  /* With no address yet, it belongs to the one entered next. */
+  self->token_unbound = *saved == '\0';
   /* Never in GSettings or a file: the Secret Service, under the backend it
    * belongs to. */
   if (*saved != '\0')
@@ -773,8 +776,19 @@ on_saved_token_cb (GObject      *source,
     toast (self, g_error_matches (error, TL_SECRET_ERROR, TL_SECRET_ERROR_UNAVAILABLE)
                  ? _("No keyring is available: enter the token in Preferences")
                  : error->message);
-  g_free (self->token);
-  self->token = g_steal_pointer (&token);
+  if (token == NULL && self->token_unbound)
+    {
+      /* Entered before the address: it is this backend's, and the keyring
+       * has it from now on. Any other token stays with its own backend. */
+      tl_secret_store_token_async (saved, self->token, self->cancellable, on_token_stored_cb,
+                                   g_object_ref (self));
+    }
+  else
+    {
+      g_free (self->token);
+      self->token = g_steal_pointer (&token);
+    }
+  self->token_unbound = FALSE;
   connect_to (self, saved, self->token);
 }
 
