@@ -15,6 +15,7 @@
  */
 #define G_LOG_DOMAIN "threadline-app"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "tl-markdown-view.h"
@@ -185,6 +186,49 @@ tl_text_label_new (const char *text)
   return label;
 }
 
+const char *
+tl_text_label_get_link (GtkLabel *label,
+                        guint     index)
+{
+  GArray *spans = g_object_get_data (G_OBJECT (label), "tl-spans");
+
+  for (guint i = 0; spans != NULL && i < spans->len; i++)
+    {
+      TlMdSpan *span = &g_array_index (spans, TlMdSpan, i);
+
+      if ((span->flags & TL_MD_SPAN_LINK) && span->url != NULL && is_openable (span->url) && index-- == 0)
+        return span->url;
+    }
+  return NULL;
+}
+
+/* Links take the accent colour of the style in use (libadwaita's
+ * @accent_color, light and dark), as a label's own links would. */
+static void
+color_links (GtkLabel *label)
+{
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GArray *spans = g_object_get_data (G_OBJECT (label), "tl-spans");
+  PangoAttrList *attrs = gtk_label_get_attributes (label) ? pango_attr_list_copy (gtk_label_get_attributes (label))
+                                                          : pango_attr_list_new ();
+
+  for (guint i = 0; i < spans->len; i++)
+    {
+      TlMdSpan *span = &g_array_index (spans, TlMdSpan, i);
+      PangoAttribute *attr;
+
+      if (!(span->flags & TL_MD_SPAN_LINK) || span->url == NULL || !is_openable (span->url))
+        continue;
+      attr = dark ? pango_attr_foreground_new (0x7800, 0xae00, 0xed00)
+                  : pango_attr_foreground_new (0x1c00, 0x7100, 0xd800);
+      attr->start_index = span->start;
+      attr->end_index = span->end;
+      pango_attr_list_change (attrs, attr);
+    }
+  gtk_label_set_attributes (label, attrs);
+  pango_attr_list_unref (attrs);
+}
+
 static GtkWidget *
 label_for (TlMdBlock *block)
 {
@@ -211,7 +255,6 @@ label_for (TlMdBlock *block)
       if ((span->flags & TL_MD_SPAN_LINK) && span->url != NULL && is_openable (span->url))
         {
           ADD (pango_attr_underline_new (PANGO_UNDERLINE_SINGLE));
-          ADD (pango_attr_foreground_new (0x1c00, 0x7100, 0xd800));
           has_link = TRUE;
         }
 #undef ADD
@@ -233,6 +276,9 @@ label_for (TlMdBlock *block)
           g_array_append_val (spans, copy);
         }
       g_object_set_data_full (G_OBJECT (label), "tl-spans", spans, free_spans);
+      color_links (GTK_LABEL (label));
+      g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                               G_CALLBACK (color_links), label, G_CONNECT_SWAPPED);
       g_signal_connect (click, "released", G_CALLBACK (on_link_released_cb), label);
       g_signal_connect (motion, "motion", G_CALLBACK (on_link_motion_cb), label);
       gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (click));

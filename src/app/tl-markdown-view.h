@@ -20,6 +20,9 @@ void        tl_markdown_view_set_text (TlMarkdownView *self,
                                        gboolean        growing);
 /* A selectable label for text from the network: plain text, wrapped. */
 GtkWidget  *tl_text_label_new         (const char     *text);
+/* The @index-th openable link a label made from Markdown shows, or NULL. */
+const char *tl_text_label_get_link    (GtkLabel       *label,
+                                       guint           index);
 
 /* The plain text shown, for accessibility and copying. */
 const char *tl_markdown_view_get_text (TlMarkdownView *self);

@@ -610,11 +610,41 @@ message_remove (GtkWidget  *widget,
 }
 
 static void
+message_open_link (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (widget)), g_variant_get_string (parameter, NULL),
+                GDK_CURRENT_TIME);
+}
+
+#define MENU_LINKS 5
+
+/* The links the message shows, so they can be opened without a pointer. */
+static void
+collect_links (GtkWidget  *widget,
+               GPtrArray  *urls)
+{
+  const char *url;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL && urls->len < MENU_LINKS; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        for (guint i = 0; (url = tl_text_label_get_link (GTK_LABEL (child), i)) != NULL; i++)
+          if (urls->len < MENU_LINKS && !g_ptr_array_find_with_equal_func (urls, url, g_str_equal, NULL))
+            g_ptr_array_add (urls, (gpointer) url);
+      collect_links (child, urls);
+    }
+}
+
+static void
 show_menu (TlMessageRow *self,
            double        x,
            double        y)
 {
   g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GPtrArray) urls = g_ptr_array_new ();
   GtkWidget *popover;
 
   if (self->message == NULL)
@@ -622,6 +652,29 @@ show_menu (TlMessageRow *self,
   g_menu_append (menu, _("_Copy Text"), "message.copy");
   if (is_own (self))
     g_menu_append (menu, _("_Remove Message"), "message.remove");
+  collect_links (GTK_WIDGET (self->bubble), urls);
+  if (urls->len > 0)
+    {
+      g_autoptr(GMenu) links = g_menu_new ();
+
+      for (guint i = 0; i < urls->len; i++)
+        {
+          g_autoptr(GMenuItem) item = NULL;
+          g_autofree char *label = NULL;
+          g_autoptr(GUri) uri = g_uri_parse (urls->pdata[i], G_URI_FLAGS_NONE, NULL);
+          const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+          /* Menu labels take mnemonics: a host with "_" stays as written. */
+          label = g_strdup_printf (_("Open %s"), host && *host ? host : (const char *) urls->pdata[i]);
+          item = g_menu_item_new (NULL, NULL);
+          g_menu_item_set_attribute (item, G_MENU_ATTRIBUTE_LABEL, "s", label);
+          g_menu_item_set_attribute (item, "use-markup", "b", FALSE);
+          g_menu_item_set_action_and_target_value (item, "message.open-link",
+                                                   g_variant_new_string (urls->pdata[i]));
+          g_menu_append_item (links, item);
+        }
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (links));
+    }
   popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_widget_set_parent (popover, GTK_WIDGET (self));
   gtk_popover_set_pointing_to (GTK_POPOVER (popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
@@ -630,6 +683,15 @@ show_menu (TlMessageRow *self,
   /* Unparented when closed, so a recycled row carries no stale menu. */
   g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
   gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+static gboolean
+on_menu_key_cb (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  show_menu (TL_MESSAGE_ROW (widget), gtk_widget_get_width (widget) / 2.0, 0);
+  return TRUE;
 }
 
 static void
@@ -769,6 +831,10 @@ tl_message_row_class_init (TlMessageRowClass *klass)
   gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, message_copy);
   gtk_widget_class_install_action (widget_class, "message.remove", NULL, message_remove);
+  gtk_widget_class_install_action (widget_class, "message.open-link", "s", message_open_link);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, on_menu_key_cb, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, on_menu_key_cb, NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "message.copy", NULL);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
@@ -776,6 +842,9 @@ static void
 tl_message_row_init (TlMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The keyboard reaches each message with the list's arrow keys, and its
+   * menu (Shift+F10) and Ctrl+C from there; a click does not take focus. */
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
 
   self->message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->message_signals, "notify",
@@ -865,3 +934,4 @@ tl_message_row_set_message (TlMessageRow *self,
   update_status (self);
   update_accessible (self);
 }
+

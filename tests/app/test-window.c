@@ -977,6 +977,37 @@ test_tool_card_approval (Fixture      *f,
   g_assert_null (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0));
 }
 
+static void
+test_message_menu_from_keyboard (Fixture      *f,
+                                 gconstpointer data)
+{
+  GtkWidget *row, *popover;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  apply (f->store,
+         "{\"type\":\"message-added\",\"message\":{\"id\":\"m-l\",\"conversationId\":\"c-support\",\"role\":\"user\","
+         "\"parts\":[{\"type\":\"text\",\"text\":\"See [the guide](https://docs.example.com/guide) first\"}],"
+         "\"createdAt\":\"2026-12-03T10:02:00Z\",\"status\":\"sent\","
+         "\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}");
+  tl_ui_test_pump (100);
+  row = tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 2);
+  g_assert_cmpstr (tl_message_get_id (tl_message_row_get_message (TL_MESSAGE_ROW (row))), ==, "m-l");
+
+  /* The keyboard reaches messages: from the one above, Down moves on. */
+  g_assert_true (gtk_widget_grab_focus (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 1)));
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Down, 0);
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (f->window)) == row);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_F10, GDK_SHIFT_MASK);
+  popover = tl_ui_test_find (row, GTK_TYPE_POPOVER_MENU, 0);
+  g_assert_nonnull (popover);
+  g_assert_true (label_with_text_exists (popover, "Copy Text"));
+  /* Links can be opened without a pointer. */
+  g_assert_true (label_with_text_exists (popover, "Open docs.example.com"));
+  tl_ui_test_screenshot (GTK_WIDGET (f->window), "message-menu.png");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  tl_ui_test_pump (50);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -997,6 +1028,7 @@ main (int    argc,
   ADD ("composer-sends", test_composer_sends);
   ADD ("drafts-per-conversation", test_drafts_per_conversation);
   ADD ("message-actions", test_message_actions);
+  ADD ("message-menu-from-keyboard", test_message_menu_from_keyboard);
   ADD ("created-conversation-opens-on-arrival", test_created_conversation_opens_on_arrival);
   ADD ("optimistic-row-reconciled", test_optimistic_row_reconciled);
   ADD ("welcome", test_welcome);
