@@ -15,6 +15,7 @@
 
 #include "tl-app-util.h"
 #include "tl-conversation-row.h"
+#include "tl-day-clock.h"
 #include "tl-part.h"
 
 #include <json-glib/json-glib.h>
@@ -89,15 +90,39 @@ first_text_part (TlMessage *message)
   return NULL;
 }
 
+/* @last: the conversation's newest message, or NULL to look it up. */
+static void
+update_time (TlConversationRow *self,
+             TlMessage         *last)
+{
+  g_autoptr(TlMessage) looked_up = NULL;
+  g_autoptr(GDateTime) now = tl_day_clock_dup_now (tl_day_clock_get_default ());
+  g_autofree char *time = NULL;
+  const char *at;
+
+  if (self->conversation == NULL)
+    return;
+  at = tl_conversation_get_last_message_at (self->conversation);
+  if (at == NULL && last == NULL)
+    last = looked_up = last_message (self);
+  if (at == NULL && last != NULL)
+    at = tl_message_get_created_at (last);
+  time = at ? tl_format_time_short (at, now) : NULL;
+  gtk_label_set_text (self->time_label, time ? time : "");
+}
+
+static void
+on_day_changed_cb (TlConversationRow *self)
+{
+  update_time (self, NULL);
+}
+
 static void
 update_preview (TlConversationRow *self)
 {
   g_autoptr(TlMessage) message = NULL;
   g_autofree char *typing = NULL;
   g_autofree char *preview = NULL;
-  g_autofree char *time = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  const char *at;
 
   if (self->conversation == NULL)
     return;
@@ -119,12 +144,7 @@ update_preview (TlConversationRow *self)
     }
   g_signal_group_set_target (self->preview_part_signals, message ? first_text_part (message) : NULL);
   self->preview_full = preview != NULL && g_utf8_strlen (preview, -1) >= PREVIEW_LENGTH;
-
-  at = tl_conversation_get_last_message_at (self->conversation);
-  if (at == NULL && message != NULL)
-    at = tl_message_get_created_at (message);
-  time = at ? tl_format_time_short (at, now) : NULL;
-  gtk_label_set_text (self->time_label, time ? time : "");
+  update_time (self, message);
 }
 
 static void
@@ -275,6 +295,8 @@ tl_conversation_row_init (TlConversationRow *self)
   self->preview_part_signals = g_signal_group_new (TL_TYPE_PART);
   g_signal_group_connect_swapped (self->preview_part_signals, "notify::text",
                                   G_CALLBACK (on_preview_text_cb), self);
+  g_signal_connect_object (tl_day_clock_get_default (), "day-changed",
+                           G_CALLBACK (on_day_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *

@@ -22,6 +22,7 @@
 #include <json-glib/json-glib.h>
 
 #include "tl-app-util.h"
+#include "tl-day-clock.h"
 #include "tl-markdown-view.h"
 #include "tl-message-row.h"
 #include "tl-part.h"
@@ -839,12 +840,27 @@ tl_message_row_class_init (TlMessageRowClass *klass)
 }
 
 static void
+update_day (TlMessageRow *self)
+{
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *day = NULL;
+
+  if (self->message == NULL || !gtk_widget_get_visible (GTK_WIDGET (self->day_label)))
+    return;
+  now = tl_day_clock_dup_now (tl_day_clock_get_default ());
+  day = tl_format_day (tl_message_get_created_at (self->message), now);
+  gtk_label_set_text (self->day_label, day);
+}
+
+static void
 tl_message_row_init (TlMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   /* The keyboard reaches each message with the list's arrow keys, and its
    * menu (Shift+F10) and Ctrl+C from there; a click does not take focus. */
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  g_signal_connect_object (tl_day_clock_get_default (), "day-changed",
+                           G_CALLBACK (update_day), self, G_CONNECT_SWAPPED);
 
   self->message_signals = g_signal_group_new (TL_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->message_signals, "notify",
@@ -912,14 +928,8 @@ tl_message_row_set_message (TlMessageRow *self,
   new_day = tl_message_get_created_at (message) != NULL &&
             (previous == NULL || !tl_same_day (tl_message_get_created_at (previous),
                                                tl_message_get_created_at (message)));
-  if (new_day)
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-      g_autofree char *day = tl_format_day (tl_message_get_created_at (message), now);
-
-      gtk_label_set_text (self->day_label, day);
-    }
   gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
+  update_day (self);
 
   /* Consecutive messages of one author on one day share a header. */
   author = tl_message_dup_author_id (message);

@@ -12,6 +12,8 @@
 
 #include "tl-composer.h"
 #include "tl-conversation-row.h"
+#include "tl-app-util.h"
+#include "tl-day-clock.h"
 #include "tl-message-row.h"
 #include "tl-markdown-view.h"
 #include "tl-json.h"
@@ -1008,6 +1010,40 @@ test_message_menu_from_keyboard (Fixture      *f,
   tl_ui_test_pump (50);
 }
 
+static void
+test_day_changes (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format_iso8601 (now);
+  g_autofree char *line = g_strdup_printf (
+    "{\"type\":\"message-added\",\"message\":{\"id\":\"m-now\",\"conversationId\":\"c-team\",\"role\":\"user\","
+    "\"parts\":[{\"type\":\"text\",\"text\":\"Just now\"}],\"createdAt\":\"%s\",\"status\":\"sent\","
+    "\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}", stamp);
+  g_autofree char *update = g_strdup_printf (
+    "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-team\",\"lastMessageAt\":\"%s\"}}", stamp);
+  g_autofree char *clock = NULL;
+  TlDayClock *day_clock = tl_day_clock_get_default ();
+
+  apply (f->store, line);
+  apply (f->store, update);
+  tl_store_set_active_conversation_id (f->store, "c-team");
+  tl_ui_test_pump (100);
+  clock = tl_format_clock (stamp);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Today"));
+  g_assert_true (label_with_text_exists (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0), clock));
+
+  /* Past midnight, what was today is yesterday, in the thread and the sidebar. */
+  tl_day_clock_advance (day_clock, G_TIME_SPAN_DAY);
+  tl_ui_test_pump (50);
+  g_assert_false (label_with_text_exists (GTK_WIDGET (f->window), "Today"));
+  g_assert_true (label_with_text_exists (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_MESSAGE_ROW, 0), "Yesterday"));
+  g_assert_true (label_with_text_exists (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW, 0), "Yesterday"));
+  tl_day_clock_advance (day_clock, -G_TIME_SPAN_DAY);
+  tl_ui_test_pump (50);
+  g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Today"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1036,6 +1072,7 @@ main (int    argc,
   ADD ("older-history-requested", test_older_history_requested);
   ADD ("long-conversation", test_long_conversation);
   ADD ("header-presence", test_header_presence);
+  ADD ("day-changes", test_day_changes);
   ADD ("connection-status", test_connection_status);
   ADD ("accessibility", test_accessibility);
   ADD ("narrow-and-dark", test_narrow_and_dark);
