@@ -60,6 +60,7 @@ struct _TlWindow
   gboolean              syncing_selection;
   gboolean              browsing;        /* the sidebar's selection moved by key */
   gboolean              welcome;
+  gboolean              watching_titles;
   guint                 resync_idle_id;
 };
 
@@ -116,8 +117,75 @@ filter_conversation (gpointer item,
 }
 
 static void
+on_searched_title_cb (TlWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+watch_title (TlWindow       *self,
+             TlConversation *conversation,
+             gboolean        watch)
+{
+  if (!watch)
+    {
+      g_signal_handlers_disconnect_by_func (conversation, on_searched_title_cb, self);
+      return;
+    }
+  g_signal_connect_object (conversation, "notify::title", G_CALLBACK (on_searched_title_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (conversation, "notify::participants", G_CALLBACK (on_searched_title_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+on_conversations_changed_cb (TlWindow   *self,
+                             guint       position,
+                             guint       removed,
+                             guint       added,
+                             GListModel *conversations)
+{
+  /* A move is a removal and an addition of the same item: connect once. */
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(TlConversation) conversation = g_list_model_get_item (conversations, i);
+
+      watch_title (self, conversation, FALSE);
+      watch_title (self, conversation, TRUE);
+    }
+}
+
+/* While searching, a conversation renamed into or out of the query is
+ * filtered again: the filter model only looks at items as they change
+ * places. Watched only then, since that costs a pass over the list. */
+static void
+watch_titles (TlWindow *self,
+              gboolean  watch)
+{
+  GListModel *conversations = tl_store_get_conversations (self->store);
+
+  if (watch == self->watching_titles)
+    return;
+  self->watching_titles = watch;
+  for (guint i = 0; i < g_list_model_get_n_items (conversations); i++)
+    {
+      g_autoptr(TlConversation) conversation = g_list_model_get_item (conversations, i);
+
+      watch_title (self, conversation, watch);
+    }
+  if (watch)
+    g_signal_connect_object (conversations, "items-changed", G_CALLBACK (on_conversations_changed_cb), self,
+                             G_CONNECT_SWAPPED);
+  else
+    g_signal_handlers_disconnect_by_func (conversations, on_conversations_changed_cb, self);
+}
+
+static void
 on_search_changed_cb (TlWindow *self)
 {
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  watch_titles (self, query != NULL && *query != '\0');
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 

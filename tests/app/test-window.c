@@ -851,6 +851,15 @@ test_search_keeps_selection (Fixture      *f,
   gtk_editable_set_text (GTK_EDITABLE (search), "");
   tl_ui_test_pump (300);
   g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 2);
+  /* A conversation renamed into the search shows up. */
+  gtk_editable_set_text (GTK_EDITABLE (search), "team");
+  tl_ui_test_pump (300);
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-support\","
+                   "\"title\":\"Support team\"}}");
+  tl_ui_test_pump (100);
+  g_assert_cmpuint (tl_ui_test_count (GTK_WIDGET (f->window), TL_TYPE_CONVERSATION_ROW), ==, 2);
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  tl_ui_test_pump (300);
   /* The open conversation is selected again, and the next one follows it. */
   g_assert_true (gtk_widget_get_state_flags (gtk_widget_get_parent (sidebar_row (f, 0))) & GTK_STATE_FLAG_SELECTED);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-conversation", NULL);
