@@ -1053,6 +1053,37 @@ test_day_changes (Fixture      *f,
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Today"));
 }
 
+static void
+test_composer_keys (Fixture      *f,
+                    gconstpointer data)
+{
+  GtkWidget *text_view;
+
+  tl_store_set_active_conversation_id (f->store, "c-support");
+  tl_ui_test_pump (100);
+  text_view = tl_ui_test_find (tl_ui_test_find (GTK_WIDGET (f->window), TL_TYPE_COMPOSER, 0),
+                               GTK_TYPE_TEXT_VIEW, 0);
+  gtk_widget_grab_focus (text_view);
+  /* Shift+Enter starts a line, Enter sends. */
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_h, 0);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_i, 0);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Return, GDK_SHIFT_MASK);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_y, 0);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Return, 0);
+  g_assert_true (action_raised (f, "send-message ('c-support', 'hi\\ny')"));
+
+  /* While an input method composes, Enter is the method's. */
+  g_ptr_array_set_size (f->actions, 0);
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_k, 0);
+  g_signal_emit_by_name (text_view, "preedit-changed", "ka");
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Return, 0);
+  g_assert_false (action_raised (f, "send-message ('c-support', 'k')"));
+  g_signal_emit_by_name (text_view, "preedit-changed", "");
+  tl_ui_test_key (GTK_WINDOW (f->window), GDK_KEY_Return, 0);
+  g_assert_cmpuint (f->actions->len, >, 0);
+  g_assert_true (g_str_has_prefix (f->actions->pdata[f->actions->len - 1], "send-message ('c-support', 'k"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1071,6 +1102,7 @@ main (int    argc,
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
   ADD ("tool-card-approval", test_tool_card_approval);
   ADD ("composer-sends", test_composer_sends);
+  ADD ("composer-keys", test_composer_keys);
   ADD ("drafts-per-conversation", test_drafts_per_conversation);
   ADD ("message-actions", test_message_actions);
   ADD ("message-menu-from-keyboard", test_message_menu_from_keyboard);
