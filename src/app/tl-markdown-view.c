@@ -38,6 +38,7 @@ struct _TlMarkdownView
   guint        stable_widgets;  /* children that belong to them: groups */
   GtkWidget   *group;           /* the last group, while it has room */
   guint        group_blocks;
+  gboolean     final;           /* rendered whole: a growing text starts over */
   GtkWidget   *open_code;       /* the last child: a fence still streaming */
   gsize        open_code_end;   /* the bytes of text it shows end here */
 };
@@ -362,14 +363,18 @@ code_block_append (GtkWidget  *frame,
   g_string_append_len (block->code, text, length);
   for (gsize i = from; i < block->code->len; i++)
     {
-      if (block->code->str[i] != '\n' || ++block->last_lines < CODE_CHUNK_LINES)
-        continue;
-      /* Full: it is final, and what follows goes into a new chunk. */
-      set_chunk_text (block->last, block->code->str + block->last_start, i - block->last_start);
-      block->last = code_chunk_new ();
-      gtk_box_append (GTK_BOX (block->lines), block->last);
-      block->last_start = i + 1;
-      block->last_lines = 0;
+      /* Full, and something follows: it is final, and the rest goes into a
+       * new chunk (not before: an empty chunk would show a blank line). */
+      if (block->last_lines == CODE_CHUNK_LINES)
+        {
+          set_chunk_text (block->last, block->code->str + block->last_start, i - block->last_start);
+          block->last = code_chunk_new ();
+          gtk_box_append (GTK_BOX (block->lines), block->last);
+          block->last_start = i;
+          block->last_lines = 0;
+        }
+      if (block->code->str[i] == '\n')
+        block->last_lines++;
     }
   set_chunk_text (block->last, block->code->str + block->last_start,
                   block->code->len - block->last_start);
@@ -609,8 +614,9 @@ tl_markdown_view_set_text (TlMarkdownView *self,
 
   /* Not an extension of what is shown (or the stream ended, and the last
    * render must be exact): start over. */
-  if (!growing || !extends_shown (self, text, length))
+  if (!growing || self->final || !extends_shown (self, text, length))
     reset (self);
+  self->final = !growing;
   g_string_append_len (self->text, text + self->text->len, length - self->text->len);
 
   if (!growing)
@@ -636,7 +642,9 @@ tl_markdown_view_set_text (TlMarkdownView *self,
     }
 
   remove_children_from (self, self->stable_widgets);
+  /* CRLF text leaves the fence to md4c: its code lines lose the \r. */
   if (scanner->in_fence && scanner->fence_start == self->stable_length &&
+      self->text->str[scanner->fence_body - 2] != '\r' &&
       !tl_md_scanner_closing (scanner, self->text->str, length))
     {
       g_autofree char *language = fence_language (self->text->str + scanner->fence_start,

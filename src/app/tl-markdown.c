@@ -375,36 +375,49 @@ fence_run (const char *line,
 
 typedef enum { ITEM_NONE, ITEM_BULLET, ITEM_ORDERED } ItemKind;
 
-/* A list item's marker at the start of an unindented line; @empty when
- * nothing follows it. */
+typedef struct
+{
+  ItemKind kind;
+  char     delimiter;   /* - * + or . ) */
+  guint    number;
+  gsize    content;     /* the column its text starts at */
+  gboolean empty;
+} Item;
+
+/* A list item's marker at the start of an unindented line. */
 static ItemKind
 item_start (const char *line,
             gsize       n,
-            gboolean   *empty)
+            Item       *item)
 {
   gsize i = 0;
-  ItemKind kind;
 
+  *item = (Item) { ITEM_NONE };
   if (n > 0 && (line[0] == '-' || line[0] == '*' || line[0] == '+'))
     {
-      kind = ITEM_BULLET;
+      item->kind = ITEM_BULLET;
+      item->delimiter = line[0];
       i = 1;
     }
   else
     {
       while (i < n && i < 9 && g_ascii_isdigit (line[i]))
-        i++;
+        item->number = item->number * 10 + (guint) (line[i++] - '0');
       if (i == 0 || i >= n || (line[i] != '.' && line[i] != ')'))
         return ITEM_NONE;
-      kind = ITEM_ORDERED;
-      i++;
+      item->kind = ITEM_ORDERED;
+      item->delimiter = line[i++];
     }
   if (i < n && line[i] != ' ' && line[i] != '\t')
-    return ITEM_NONE;
+    return item->kind = ITEM_NONE;
+  item->content = i + 1;
   while (i < n && (line[i] == ' ' || line[i] == '\t'))
     i++;
-  *empty = i == n;
-  return kind;
+  item->empty = i == n;
+  /* Five spaces or more after the marker: code in the item, text at one. */
+  if (!item->empty && i - item->content < 4)
+    item->content = i;
+  return item->kind;
 }
 
 static gboolean
@@ -429,6 +442,25 @@ is_heading (const char *line,
   return level >= 1 && level <= 6 && (level == n || line[level] == ' ' || line[level] == '\t');
 }
 
+static gsize
+indent_spaces (const char *line,
+               gsize       n)
+{
+  gsize i = 0;
+
+  while (i < n && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  return i;
+}
+
+static void
+cut (TlMdScanner *s,
+     gsize        at)
+{
+  if (!s->frozen)
+    s->stable = at;
+}
+
 /* A run of the open fence's character, at least as long, alone. */
 static gboolean
 closes_fence (const TlMdScanner *s,
@@ -450,13 +482,17 @@ scan_line (TlMdScanner *s,
 {
   const char *line = text + start;
   gsize n = end - start;
-  gsize indent = indent_of (line, n);
-  gboolean blank = is_blank (line, n);
+  gsize indent;
+  gboolean blank;
   gboolean after_heading = s->after_heading;
-  gboolean empty = FALSE;
-  ItemKind item;
   gsize run;
+  Item item;
 
+  /* CRLF: the carriage return is the line's end, not its text. */
+  if (n > 0 && line[n - 1] == '\r')
+    n--;
+  indent = indent_of (line, n);
+  blank = is_blank (line, n);
   s->after_heading = FALSE;
   if (s->in_fence)
     {
@@ -465,7 +501,7 @@ scan_line (TlMdScanner *s,
           s->in_fence = FALSE;
           /* An unindented fence is a block of its own, complete now. */
           if (s->fence_start != G_MAXSIZE)
-            s->stable = end + 1;
+            cut (s, end + 1);
           s->fence_start = G_MAXSIZE;
         }
       return;
@@ -476,6 +512,11 @@ scan_line (TlMdScanner *s,
       s->previous_blank = TRUE;
       return;
     }
+  /* A fence this deep is one inside a list item whose text starts far in,
+   * whose end the lines alone do not tell: no more cuts in this reply (its
+   * last render, from scratch, is exact). */
+  if (indent >= 4 && fence_run (line + indent_spaces (line, n), n - indent_spaces (line, n)) > 0)
+    s->frozen = TRUE;
   run = indent < 4 ? fence_run (line + indent, n - indent) : 0;
   if (run > 0 && !(line[indent] == '`' && memchr (line + indent + run, '`', n - indent - run)))
     {
@@ -486,7 +527,7 @@ scan_line (TlMdScanner *s,
       /* A fence interrupts a paragraph and, unindented, ends a list. */
       if (indent == 0)
         {
-          s->stable = start;
+          cut (s, start);
           s->fence_start = start;
           s->fence_body = end + 1;
           s->in_list = FALSE;
@@ -494,28 +535,49 @@ scan_line (TlMdScanner *s,
     }
   else if (indent > 0)
     {
-      /* Indented: a list item's continuation, or code after a heading. */
+      /* Past a blank line, a line indented less than the item's text is
+       * no part of the item: the list has ended. */
+      if (s->previous_blank && indent < s->item_content)
+        s->in_list = FALSE;
       if (after_heading)
-        s->stable = start;
+        cut (s, start);
     }
-  else if ((item = item_start (line, n, &empty)) != ITEM_NONE)
+  else if (item_start (line, n, &item) != ITEM_NONE)
     {
-      /* Each top-level item is a block of its own. Without a blank line
-       * before it, only a bullet with text interrupts a paragraph. */
-      if (s->previous_blank || s->in_list || after_heading || (item == ITEM_BULLET && !empty))
-        s->stable = start;
-      s->in_list = TRUE;
+      gboolean same_list = s->in_list && item.delimiter == s->item_delimiter;
+      /* Only a bullet with text, or "1." with text, interrupts a paragraph. */
+      gboolean interrupts = s->previous_blank || after_heading ||
+                            (!item.empty && (item.kind == ITEM_BULLET || item.number == 1));
+
+      if (same_list)
+        {
+          /* An item of the list above: cut where, parsed alone, it would
+           * get the number it has in the list. */
+          if (item.kind == ITEM_BULLET || item.number == s->item_number)
+            cut (s, start);
+          s->item_number++;
+          s->item_content = item.content;
+        }
+      else if (s->in_list || interrupts)
+        {
+          cut (s, start);
+          s->in_list = TRUE;
+          s->item_delimiter = item.delimiter;
+          s->item_number = item.number + 1;
+          s->item_content = item.content;
+        }
+      /* Otherwise it continues a paragraph ("text\n2. more"). */
     }
   else if (is_heading (line, n))
     {
       /* It interrupts a paragraph, and is one line long. */
-      s->stable = start;
+      cut (s, start);
       s->after_heading = TRUE;
       s->in_list = FALSE;
     }
   else if (s->previous_blank || after_heading)
     {
-      s->stable = start;
+      cut (s, start);
       s->in_list = FALSE;
     }
   s->previous_blank = FALSE;

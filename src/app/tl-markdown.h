@@ -68,9 +68,13 @@ typedef struct
   gsize    fence_length;
   char     fence_char;
   gboolean in_fence;
-  gboolean in_list;
+  gboolean in_list;        /* a top-level list is open, */
+  char     item_delimiter; /* its marker, */
+  guint    item_number;    /* the number its next item gets, */
+  gsize    item_content;   /* and the column its last item's text is at */
   gboolean previous_blank;
   gboolean after_heading;
+  gboolean frozen;         /* no more cuts: the structure is unclear */
 } TlMdScanner;
 
 void       tl_md_scanner_init           (TlMdScanner *scanner);
