@@ -366,32 +366,49 @@ widget_for_part (TlMessageRow *self,
   return NULL;
 }
 
-/* Parts are the bubble's children between the header and the footer. */
+/* Parts are the bubble's children between the header and the footer. A
+ * part still in the message keeps its widget: a reply streams part after
+ * part, and a card being answered or text being selected must survive the
+ * next one. */
 static void
 rebuild_parts (TlMessageRow *self)
 {
-  GPtrArray *parts;
+  g_autoptr(GHashTable) shown = g_hash_table_new (NULL, NULL);
+  GPtrArray *parts = self->message ? tl_message_get_parts (self->message) : NULL;
   GtkWidget *child, *last;
+  GHashTableIter iter;
+  gpointer widget;
 
-  while ((child = gtk_widget_get_next_sibling (self->header)) != NULL && child != self->footer)
-    gtk_box_remove (GTK_BOX (self->bubble), child);
-  if (self->message == NULL)
-    return;
+  for (child = gtk_widget_get_next_sibling (self->header); child != NULL && child != self->footer;
+       child = gtk_widget_get_next_sibling (child))
+    g_hash_table_insert (shown, g_object_get_data (G_OBJECT (child), "tl-part"), child);
 
-  parts = tl_message_get_parts (self->message);
   last = self->header;
   for (guint i = 0; parts != NULL && i < parts->len; i++)
     {
-      GtkWidget *widget = widget_for_part (self, g_ptr_array_index (parts, i));
+      TlPart *part = g_ptr_array_index (parts, i);
 
-      if (widget == NULL)
+      if ((widget = g_hash_table_lookup (shown, part)) != NULL)
+        {
+          g_hash_table_remove (shown, part);
+          gtk_box_reorder_child_after (GTK_BOX (self->bubble), widget, last);
+        }
+      else if ((widget = widget_for_part (self, part)) != NULL)
+        {
+          /* Held, so that no other part can come to have its address. */
+          g_object_set_data_full (G_OBJECT (widget), "tl-part", g_object_ref (part), g_object_unref);
+          gtk_box_insert_child_after (GTK_BOX (self->bubble), widget, last);
+        }
+      else
         continue;
       /* Parts sit a little further apart than the header from the first. */
-      if (last != self->header)
-        gtk_widget_set_margin_top (widget, 2);
-      gtk_box_insert_child_after (GTK_BOX (self->bubble), widget, last);
+      gtk_widget_set_margin_top (widget, last != self->header ? 2 : 0);
       last = widget;
     }
+
+  g_hash_table_iter_init (&iter, shown);
+  while (g_hash_table_iter_next (&iter, NULL, &widget))
+    gtk_box_remove (GTK_BOX (self->bubble), widget);
 }
 
 static void
@@ -665,11 +682,12 @@ show_menu (TlMessageRow *self,
           g_autoptr(GUri) uri = g_uri_parse (urls->pdata[i], G_URI_FLAGS_NONE, NULL);
           const char *host = uri ? g_uri_get_host (uri) : NULL;
 
-          /* Menu labels take mnemonics: a host with "_" stays as written. */
-          label = g_strdup_printf (_("Open %s"), host && *host ? host : (const char *) urls->pdata[i]);
-          item = g_menu_item_new (NULL, NULL);
-          g_menu_item_set_attribute (item, G_MENU_ATTRIBUTE_LABEL, "s", label);
-          g_menu_item_set_attribute (item, "use-markup", "b", FALSE);
+          g_auto(GStrv) pieces = g_strsplit (host && *host ? host : (const char *) urls->pdata[i], "_", -1);
+          g_autofree char *shown = g_strjoinv ("__", pieces);
+
+          /* Menu labels take mnemonics: "__" shows a "_" as written. */
+          label = g_strdup_printf (_("Open %s"), shown);
+          item = g_menu_item_new (label, NULL);
           g_menu_item_set_action_and_target_value (item, "message.open-link",
                                                    g_variant_new_string (urls->pdata[i]));
           g_menu_append_item (links, item);

@@ -516,7 +516,11 @@ on_active_notify_cb (TlWindow   *self,
                      GParamSpec *pspec)
 {
   if (g_str_equal (pspec->name, "is-unread"))
-    mark_read (self);
+    {
+      /* The server's word on it: ask again if it is still unread. */
+      g_clear_pointer (&self->read_requested, g_free);
+      mark_read (self);
+    }
   else
     update_title (self);
 }
@@ -782,6 +786,12 @@ tl_window_set_status (TlWindow       *self,
   adw_window_title_set_subtitle (ADW_WINDOW_TITLE (adw_header_bar_get_title_widget (
     ADW_HEADER_BAR (gtk_widget_get_first_child (self->sidebar)))), subtitle ? subtitle : "");
   tl_composer_set_disabled_reason (self->composer, reason);
+  /* Asked while offline, the request went nowhere: ask again. */
+  if (status == TL_WINDOW_STATUS_ONLINE)
+    {
+      g_clear_pointer (&self->read_requested, g_free);
+      mark_read (self);
+    }
 }
 
 static void

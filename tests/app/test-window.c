@@ -980,9 +980,14 @@ test_tool_card_approval (Fixture      *f,
   g_assert_true (action_raised (f, "respond-tool-approval ('r-t', 'call-1', 'ap-1', true, 'only the old ones')"));
   /* Answered: not twice. */
   g_assert_false (gtk_widget_is_sensitive (approve));
+  /* Nor after the reply moves on to a part of its own. */
+  apply_chunk (f, 3, "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"While that runs\"}");
+  g_assert_true (button_labelled (GTK_WIDGET (f->window), "_Approve") == approve);
+  g_assert_false (gtk_widget_is_sensitive (approve));
+  g_assert_true (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0) == reason);
   tl_ui_test_screenshot (GTK_WIDGET (f->window), "tool-approval.png");
 
-  apply_chunk (f, 3, "{\"type\":\"tool-output-available\",\"toolCallId\":\"call-1\",\"output\":\"deleted 3 files\"}");
+  apply_chunk (f, 4, "{\"type\":\"tool-output-available\",\"toolCallId\":\"call-1\",\"output\":\"deleted 3 files\"}");
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "Done"));
   g_assert_true (label_with_text_exists (GTK_WIDGET (f->window), "deleted 3 files"));
   g_assert_null (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0));
@@ -997,7 +1002,7 @@ test_message_menu_from_keyboard (Fixture      *f,
   tl_store_set_active_conversation_id (f->store, "c-support");
   apply (f->store,
          "{\"type\":\"message-added\",\"message\":{\"id\":\"m-l\",\"conversationId\":\"c-support\",\"role\":\"user\","
-         "\"parts\":[{\"type\":\"text\",\"text\":\"See [the guide](https://docs.example.com/guide) first\"}],"
+         "\"parts\":[{\"type\":\"text\",\"text\":\"See [the guide](https://docs.example.com/guide) or [write](mailto:first_last@example.org)\"}],"
          "\"createdAt\":\"2026-12-03T10:02:00Z\",\"status\":\"sent\","
          "\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}");
   tl_ui_test_pump (100);
@@ -1014,6 +1019,8 @@ test_message_menu_from_keyboard (Fixture      *f,
   g_assert_true (label_with_text_exists (popover, "Copy Text"));
   /* Links can be opened without a pointer. */
   g_assert_true (label_with_text_exists (popover, "Open docs.example.com"));
+  /* Shown as written, not as a mnemonic. */
+  g_assert_true (label_with_text_exists (popover, "Open mailto:first_last@example.org"));
   tl_ui_test_screenshot (GTK_WIDGET (f->window), "message-menu.png");
   gtk_popover_popdown (GTK_POPOVER (popover));
   tl_ui_test_pump (50);
@@ -1084,6 +1091,31 @@ test_composer_keys (Fixture      *f,
   g_assert_true (g_str_has_prefix (f->actions->pdata[f->actions->len - 1], "send-message ('c-support', 'k"));
 }
 
+static void
+test_mark_read_once (Fixture      *f,
+                     gconstpointer data)
+{
+  tl_ui_test_click (sidebar_row (f, 0));
+  g_assert_cmpuint (count_actions (f, "mark-read ('c-support', 'm-2')"), ==, 1);
+  /* Until the server answers, changes to the thread do not ask again. */
+  apply (f->store,
+         "{\"type\":\"message-updated\",\"message\":{\"id\":\"m-1\",\"conversationId\":\"c-support\",\"role\":\"user\","
+         "\"parts\":[{\"type\":\"text\",\"text\":\"Export fails (edited)\"}],\"createdAt\":\"2026-12-03T10:00:00Z\","
+         "\"editedAt\":\"2026-12-03T10:03:00Z\",\"status\":\"sent\",\"author\":{\"id\":\"u-grace\",\"displayName\":\"Grace\"}}}");
+  tl_ui_test_pump (50);
+  g_assert_cmpuint (count_actions (f, "mark-read ('c-support', 'm-2')"), ==, 1);
+  /* Asked while offline, it is asked again once online. */
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_OFFLINE, 5);
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_ONLINE, -1);
+  tl_ui_test_pump (50);
+  g_assert_cmpuint (count_actions (f, "mark-read ('c-support', 'm-2')"), ==, 2);
+  /* Once the server has it read, nothing more is asked. */
+  apply (f->store, "{\"type\":\"conversation-updated\",\"conversation\":{\"id\":\"c-support\",\"unreadCount\":0}}");
+  tl_window_set_status (f->window, TL_WINDOW_STATUS_ONLINE, -1);
+  tl_ui_test_pump (50);
+  g_assert_cmpuint (count_actions (f, "mark-read ('c-support', 'm-2')"), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1097,6 +1129,7 @@ main (int    argc,
   ADD ("toast-is-literal", test_toast_is_literal);
   ADD ("sidebar-keyboard", test_sidebar_keyboard);
   ADD ("narrow-navigation", test_narrow_navigation);
+  ADD ("mark-read-once", test_mark_read_once);
   ADD ("removal-opens-next", test_removal_opens_next);
   ADD ("search-keeps-selection", test_search_keeps_selection);
   ADD ("streaming-grows-in-place", test_streaming_grows_in_place);
