@@ -8,24 +8,10 @@
  * is also how a first run without one behaves.
  */
 #include <adwaita.h>
-#include <json-glib/json-glib.h>
-#include <signal.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "tl-application.h"
 #include "tl-window.h"
 #include "tl-ui-test.h"
-
-static void
-die_with_parent (gpointer user_data)
-{
-#ifdef __linux__
-  /* A failed assertion must not leave a server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
 
 static gboolean
 has_conversations (TlStore *store)
@@ -45,31 +31,11 @@ has_conversations (TlStore *store)
 static void
 test_token_before_address (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) input = NULL;
-  g_autoptr(JsonNode) ready = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = g_settings_new ("io.github.threadline.Threadline");
   g_autoptr(TlApplication) app = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("threadline-app-XXXXXX", &error);
-  g_autofree char *db = NULL;
-  g_autofree char *line = NULL;
-  JsonObject *ready_object;
+  g_autoptr(GError) error = NULL;
+  TlUiTestServer *server = tl_ui_test_server_start ();
   GtkWindow *window;
-
-  g_assert_no_error (error);
-  db = g_build_filename (dir, "demo.db", NULL);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("THREADLINE_SERVER"),
-                                        "--demo", "--port", "0", "--db", db, NULL);
-  g_assert_no_error (error);
-  input = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (input, NULL, NULL, &error);
-  g_assert_no_error (error);
-  ready = json_from_string (line, &error);
-  g_assert_no_error (error);
-  ready_object = json_node_get_object (ready);
 
   app = tl_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -80,16 +46,15 @@ test_token_before_address (void)
 
   /* First run: the token typed first, then the address. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "set-token",
-                                  g_variant_new_string (json_object_get_string_member (ready_object, "token")));
-  g_settings_set_string (settings, "backend-url", json_object_get_string_member (ready_object, "url"));
+                                  g_variant_new_string (server->token));
+  g_settings_set_string (settings, "backend-url", server->url);
   g_action_group_activate_action (G_ACTION_GROUP (app), "reconnect", NULL);
   g_assert_true (has_conversations (tl_window_get_store (TL_WINDOW (window))));
 
   gtk_window_destroy (window);
   tl_ui_test_pump (50);
   g_settings_reset (settings, "backend-url");
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, NULL);
+  tl_ui_test_server_stop (server);
 }
 
 int

@@ -9,11 +9,6 @@
  * TlApplication's does: hand the text to the connection.
  */
 #include <adwaita.h>
-#include <glib/gstdio.h>
-#include <signal.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <string.h>
 
 #include "tl-composer.h"
@@ -25,21 +20,11 @@
 
 typedef struct
 {
-  GSubprocess  *server;
-  char         *dir;
+  TlUiTestServer *server;
   TlStore      *store;
   TlConnection *connection;
   TlWindow     *window;
 } Fixture;
-
-static void
-die_with_parent (gpointer user_data)
-{
-#ifdef __linux__
-  /* A failed assertion must not leave a server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
 
 static gboolean
 wait_until (gboolean (*check) (Fixture *),
@@ -126,40 +111,20 @@ is_sent (Fixture *f)
 static void
 test_send_turns_sent (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSimpleActionGroup) app = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) send = g_simple_action_new ("send-message", G_VARIANT_TYPE ("(ss)"));
-  g_autoptr(GDataInputStream) input = NULL;
-  g_autoptr(JsonNode) ready = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *db = NULL;
   g_autoptr(TlConversation) first = NULL;
   Fixture f = { NULL };
   TlComposer *composer;
   TlMessage *message;
   guint sending_rows_seen = 0;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f.dir = g_dir_make_tmp ("threadline-live-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = g_build_filename (f.dir, "demo.db", NULL);
-  f.server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("THREADLINE_SERVER"),
-                                          "--demo", "--port", "0", "--db", db, NULL);
-  g_assert_no_error (error);
-  input = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f.server));
-  line = g_data_input_stream_read_line (input, NULL, NULL, &error);
-  g_assert_no_error (error);
-  ready = json_from_string (line, &error);
-  g_assert_no_error (error);
-
+  f.server = tl_ui_test_server_start ();
   f.store = tl_store_new ();
-  f.connection = tl_connection_new (f.store,
-                                    json_object_get_string_member (json_node_get_object (ready), "url"),
-                                    &error);
+  f.connection = tl_connection_new (f.store, f.server->url, &error);
   g_assert_no_error (error);
-  tl_connection_set_token (f.connection,
-                           json_object_get_string_member (json_node_get_object (ready), "token"));
+  tl_connection_set_token (f.connection, f.server->token);
   tl_connection_start (f.connection);
   g_assert_true (wait_until (is_live, &f));
 
@@ -217,12 +182,7 @@ test_send_turns_sent (void)
   gtk_window_destroy (GTK_WINDOW (f.window));
   g_clear_object (&f.connection);
   g_clear_object (&f.store);
-  g_subprocess_send_signal (f.server, SIGTERM);
-  g_subprocess_wait (f.server, NULL, NULL);
-  g_clear_object (&f.server);
-  g_unlink (db);
-  g_rmdir (f.dir);
-  g_free (f.dir);
+  tl_ui_test_server_stop (f.server);
 }
 
 int

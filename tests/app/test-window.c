@@ -918,23 +918,6 @@ test_drafts_per_conversation (Fixture      *f,
   g_assert_cmpstr (team_again, ==, "for the team");
 }
 
-static GtkWidget *
-button_labelled (GtkWidget  *root,
-                 const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = button_labelled (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 apply_chunk (Fixture    *f,
              guint       sequence,
@@ -974,7 +957,7 @@ test_tool_card_approval (Fixture      *f,
   g_assert_true (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0) == reason);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (reason)), ==, "only the old ones");
 
-  approve = button_labelled (GTK_WIDGET (f->window), "_Approve");
+  approve = find_button_labelled (GTK_WIDGET (f->window), "_Approve");
   g_assert_nonnull (approve);
   tl_ui_test_click (approve);
   g_assert_true (action_raised (f, "respond-tool-approval ('r-t', 'call-1', 'ap-1', true, 'only the old ones')"));
@@ -982,7 +965,7 @@ test_tool_card_approval (Fixture      *f,
   g_assert_false (gtk_widget_is_sensitive (approve));
   /* Nor after the reply moves on to a part of its own. */
   apply_chunk (f, 3, "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"While that runs\"}");
-  g_assert_true (button_labelled (GTK_WIDGET (f->window), "_Approve") == approve);
+  g_assert_true (find_button_labelled (GTK_WIDGET (f->window), "_Approve") == approve);
   g_assert_false (gtk_widget_is_sensitive (approve));
   g_assert_true (tl_ui_test_find (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, 0) == reason);
   tl_ui_test_screenshot (GTK_WIDGET (f->window), "tool-approval.png");

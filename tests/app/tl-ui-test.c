@@ -5,6 +5,12 @@
 #include "tl-ui-test.h"
 
 #include <gdk/x11/gdkx.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <X11/extensions/XTest.h>
 
 void
@@ -188,4 +194,58 @@ tl_ui_test_click (GtkWidget *widget)
   XTestFakeButtonEvent (display, 1, False, CurrentTime);
   XSync (display, False);
   tl_ui_test_pump (50);
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+#ifdef __linux__
+  /* A failed assertion must not leave a server behind. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
+TlUiTestServer *
+tl_ui_test_server_start (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) input = NULL;
+  g_autoptr(JsonNode) ready = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *line = NULL;
+  TlUiTestServer *server = g_new0 (TlUiTestServer, 1);
+
+  server->dir = g_dir_make_tmp ("threadline-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (server->dir, "demo.db", NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("THREADLINE_SERVER"),
+                                                 "--demo", "--port", "0", "--db", db, NULL);
+  g_assert_no_error (error);
+  /* Its first line says where it listens, and the demo user's token. */
+  input = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line (input, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ready = json_from_string (line, &error);
+  g_assert_no_error (error);
+  server->url = g_strdup (json_object_get_string_member (json_node_get_object (ready), "url"));
+  server->token = g_strdup (json_object_get_string_member (json_node_get_object (ready), "token"));
+  return server;
+}
+
+void
+tl_ui_test_server_stop (TlUiTestServer *server)
+{
+  g_autofree char *db = g_build_filename (server->dir, "demo.db", NULL);
+
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_object_unref (server->process);
+  g_unlink (db);
+  g_rmdir (server->dir);
+  g_free (server->dir);
+  g_free (server->url);
+  g_free (server->token);
+  g_free (server);
 }

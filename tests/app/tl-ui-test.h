@@ -29,6 +29,20 @@ void tl_ui_test_key   (GtkWindow       *window,
                        GdkModifierType  modifiers);
 /* A primary-button click at the centre of @widget. */
 void tl_ui_test_click (GtkWidget       *widget);
+/* threadline-server --demo ($THREADLINE_SERVER) on a free loopback port,
+ * with a throwaway database; it dies with the test if the test dies. */
+typedef struct
+{
+  GSubprocess *process;
+  char        *dir;
+  char        *url;
+  char        *token;
+} TlUiTestServer;
+
+TlUiTestServer *tl_ui_test_server_start (void);
+/* Stops it and removes its database. */
+void            tl_ui_test_server_stop  (TlUiTestServer *server);
+
 /* Saves @widget as @name (a PNG) under $TL_SCREENSHOT_DIR, if set. */
 void tl_ui_test_screenshot (GtkWidget   *widget,
                             const char  *name);
